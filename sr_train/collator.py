@@ -1,0 +1,50 @@
+"""Pad tokenised pairs into one batch: rows [chosen_0..chosen_{B-1}, rejected_0..rejected_{B-1}] (TRL's layout).
+
+Each view (x, and p+x when present) becomes input_ids / attention_mask / completion_mask, right-padded;
+precomputed reference log-probs and quality scores ride along as float tensors.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+
+REF_KEYS = ("ref_chosen", "ref_rejected", "ref_aug_chosen", "ref_aug_rejected")
+
+
+def pad_view(prompts: list[list[int]], completions: list[list[int]], pad_id: int,
+             pad_to_multiple_of: int | None = None) -> dict[str, torch.Tensor]:
+    seqs = [p + c for p, c in zip(prompts, completions)]
+    width = max(map(len, seqs))
+    if pad_to_multiple_of:
+        width = -(-width // pad_to_multiple_of) * pad_to_multiple_of
+    ids = torch.full((len(seqs), width), pad_id, dtype=torch.long)
+    attn = torch.zeros((len(seqs), width), dtype=torch.long)
+    comp = torch.zeros((len(seqs), width), dtype=torch.long)
+    for i, (p, c) in enumerate(zip(prompts, completions)):
+        n = len(p) + len(c)
+        ids[i, :n] = torch.tensor(p + c)
+        attn[i, :n] = 1
+        comp[i, len(p):n] = 1
+    return {"input_ids": ids, "attention_mask": attn, "completion_mask": comp}
+
+
+@dataclass
+class PairCollator:
+    pad_token_id: int
+    pad_to_multiple_of: int | None = None
+
+    def __call__(self, features: list[dict]) -> dict[str, torch.Tensor]:
+        batch = pad_view([f["prompt_ids"] for f in features] * 2,
+                         [f["chosen_ids"] for f in features] + [f["rejected_ids"] for f in features],
+                         self.pad_token_id, self.pad_to_multiple_of)
+        if "aug_prompt_ids" in features[0]:
+            aug = pad_view([f["aug_prompt_ids"] for f in features] * 2,
+                           [f["aug_chosen_ids"] for f in features] + [f["aug_rejected_ids"] for f in features],
+                           self.pad_token_id, self.pad_to_multiple_of)
+            batch.update({f"aug_{k}": v for k, v in aug.items()})
+        for key in (*REF_KEYS, "score_chosen", "score_rejected"):
+            if all(f.get(key) is not None for f in features):
+                batch[key] = torch.tensor([float(f[key]) for f in features], dtype=torch.float32)
+        return batch

@@ -1,0 +1,143 @@
+"""Training configuration: one dataclass, read from YAML, every field overridable on the command line.
+
+Field names read like the paper (beta, lam, quality prompt p); defaults are the paper's where it states them
+(beta 0.1, RMSprop, lr 5e-7, batch 64, max length 512) and marked [our default] where it is silent.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from sr_train.refine import QUALITY_PROMPT
+
+
+def _f(default: Any, help: str, **kw: Any) -> Any:
+    return field(default=default, metadata={"help": help, **kw})
+
+
+@dataclass
+class TrainConfig:
+    # --- what to train
+    model: str = _f("", "policy and reference start: hub id, HF folder or .gguf file")
+    data: str = _f("", "preference data: hub id or local .json/.jsonl/.parquet/.arrow file or saved dataset folder")
+    data_split: str = _f("train", "split to read from a hub id or dataset folder")
+    data_config: str | None = _f(None, "hub dataset config name, if any")
+    max_rows: int | None = _f(None, "use only the first N rows (quick runs)")
+    on_bad_row: str = _f("skip", "bad rows: 'skip' (counted, reported in data_report.json) or 'error'",
+                         choices=("skip", "error"))
+    template: str = _f("auto", "prompt rendering: 'chat' (tokenizer chat template), 'plain' (HH-RLHF "
+                       "'\\n\\nHuman: ... \\n\\nAssistant:' text) or 'auto' (chat if the tokenizer has one)",
+                       choices=("auto", "chat", "plain"))
+    max_length: int = _f(512, "max tokens of prompt + response (paper: 512)")
+    max_prompt_length: int = _f(256, "prompt kept to its last N tokens when the pair is too long [our default: 256]")
+    # --- the loss
+    loss: str = _f("sr-dpo", "loss name: dpo, ipo, sr-dpo, sr-ipo, hinge, robust, cdpo, simpo, odpo, sft, bt")
+    beta: float = _f(0.1, "beta (IPO's tau for ipo / sr-ipo); paper: 0.1")
+    lam: float = _f(0.5, "lambda, weight of the refinement term for sr-* (paper searched 0.1/0.3/0.5/1)")
+    refine: str = _f("prompt", "refinement Delta: 'prompt' (beta*h_p, the paper's) or 'naive' (detached beta*h)",
+                     choices=("prompt", "naive"))
+    quality_prompt: str = _f(QUALITY_PROMPT, "the quality prompt p (default: the paper's, verbatim)")
+    quality_prompt_file: str | None = _f(None, "read p from this text file instead")
+    prompt_join: str = _f("{p} {x}", "how p joins the first user turn x ([our default] '{p} {x}': p, one space, x)")
+    ipo_norm: str = _f("sum", "IPO log-ratio: 'sum' over tokens (paper) or 'mean' per token (TRL)",
+                       choices=("sum", "mean"))
+    label_smoothing: float = _f(0.0, "epsilon: assumed label-flip rate for robust and cdpo")
+    simpo_gamma: float = _f(0.5, "SimPO target margin gamma (reference-free, length-normalised)")
+    odpo_alpha: float = _f(1.0, "ODPO offset scale: offset = alpha * log(score_chosen - score_rejected)")
+    # --- optimisation
+    optimizer: str = _f("rmsprop", "rmsprop (paper) or adamw", choices=("rmsprop", "adamw"))
+    learning_rate: float = _f(5e-7, "peak learning rate (paper: 5e-7)")
+    batch_size: int = _f(64, "global batch size in pairs (paper: 64)")
+    micro_batch_size: int | None = _f(None, "pairs per device per forward; the rest is gradient accumulation")
+    max_steps: int = _f(-1, "stop after N optimiser steps (-1: run num_epochs)")
+    num_epochs: float = _f(1.0, "epochs over the data when max_steps is -1 [our default: 1]")
+    warmup_steps: int = _f(150, "linear warm-up steps [our default: 150, DPO reference code]")
+    lr_scheduler: str = _f("constant_with_warmup", "transformers scheduler name")
+    max_grad_norm: float = _f(10.0, "gradient-norm clip [our default: 10]")
+    weight_decay: float = _f(0.0, "weight decay")
+    seed: int = _f(42, "random seed (data order, LoRA init)")
+    # --- precision, memory, model form
+    dtype: str = _f("float32", "weight dtype: float32, bfloat16, float16 or auto",
+                    choices=("float32", "bfloat16", "float16", "auto"))
+    bf16: str = _f("auto", "bf16 autocast: auto (on where the GPU supports it), true, false",
+                   choices=("auto", "true", "false"))
+    gradient_checkpointing: bool = _f(False, "recompute activations in the backward pass")
+    attn_implementation: str | None = _f(None, "attention kernel: eager, sdpa, flash_attention_2 (default: library's)")
+    trust_remote_code: bool = _f(False, "allow model code from the hub (off by default)")
+    lora: bool = _f(False, "train LoRA adapters; the reference is the adapter-disabled policy")
+    lora_r: int = _f(16, "LoRA rank")
+    lora_alpha: int = _f(32, "LoRA alpha")
+    lora_dropout: float = _f(0.0, "LoRA dropout")
+    lora_target_modules: str = _f("all-linear", "LoRA target modules (comma list or all-linear)")
+    # --- reference log-probs
+    reference: str = _f("precompute", "'precompute' (once, cached on disk) or 'live' (reference forward each step)",
+                        choices=("precompute", "live"))
+    ref_cache_dir: str = _f(".cache/ref-logps", "where precomputed reference log-probs are cached")
+    ref_batch_size: int = _f(8, "pairs per forward when precomputing reference log-probs")
+    # --- outputs
+    output_dir: str = _f("runs/sr-dpo", "run folder: checkpoints, metrics.jsonl, final/")
+    logging_steps: int = _f(1, "log metrics every N optimiser steps")
+    save_steps: int = _f(500, "save a checkpoint every N steps")
+    save_total_limit: int | None = _f(None, "keep only the last N checkpoints")
+    resume: str = _f("auto", "'auto' (resume from the last complete checkpoint in output_dir), 'never', or a path")
+
+    def quality_prompt_text(self) -> str:
+        if self.quality_prompt_file:
+            with open(self.quality_prompt_file, encoding="utf-8") as f:
+                return f.read().strip()
+        return self.quality_prompt
+
+    def validate(self) -> TrainConfig:
+        from sr_train.losses import LOSSES, base_loss_name
+
+        errors = []
+        if not self.model:
+            errors.append("model is required (--model)")
+        if not self.data:
+            errors.append("data is required (--data)")
+        if self.loss not in LOSSES and self.loss != "bt":
+            errors.append(f"loss {self.loss!r} unknown; choose from {', '.join([*LOSSES, 'bt'])}")
+        for f in dataclasses.fields(self):
+            choices = f.metadata.get("choices")
+            if choices and getattr(self, f.name) not in choices:
+                errors.append(f"{f.name} must be one of {choices}, got {getattr(self, f.name)!r}")
+        if self.beta <= 0:
+            errors.append(f"beta must be > 0, got {self.beta}")
+        if self.lam < 0:
+            errors.append(f"lam must be >= 0, got {self.lam}")
+        if self.max_prompt_length >= self.max_length:
+            errors.append("max_prompt_length must be smaller than max_length")
+        if self.micro_batch_size is not None and self.batch_size % self.micro_batch_size:
+            errors.append("batch_size must be a multiple of micro_batch_size")
+        if "{p}" not in self.prompt_join or "{x}" not in self.prompt_join:
+            errors.append("prompt_join must contain {p} and {x}")
+        if not 0 <= self.label_smoothing < 0.5:
+            errors.append("label_smoothing must be in [0, 0.5)")
+        if self.quality_prompt_file and not os.path.isfile(self.quality_prompt_file):
+            errors.append(f"quality_prompt_file {self.quality_prompt_file} does not exist")
+        if self.loss in LOSSES and base_loss_name(self.loss) is None:
+            errors.append(f"loss {self.loss!r} has no base")
+        if errors:
+            raise ValueError("invalid config:\n  - " + "\n  - ".join(errors))
+        return self
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+def load_yaml(path: str) -> dict[str, Any]:
+    """Read a YAML config; unknown keys are an error naming the file."""
+    with open(path, encoding="utf-8") as f:
+        raw = yaml.safe_load(f) or {}
+    if not isinstance(raw, dict):
+        raise ValueError(f"{path}: a config must be a mapping of field: value")
+    known = {f.name for f in dataclasses.fields(TrainConfig)}
+    unknown = sorted(set(raw) - known)
+    if unknown:
+        raise ValueError(f"{path}: unknown config field(s) {unknown}; see sr-train --help")
+    return raw

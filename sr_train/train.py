@@ -1,0 +1,165 @@
+"""The training recipe: config -> data -> tokenised pairs -> reference log-probs -> PreferenceTrainer -> final/."""
+
+from __future__ import annotations
+
+import copy
+import os
+import re
+from pathlib import Path
+
+import torch
+from transformers import TrainingArguments, set_seed
+
+from sr_train.collator import PairCollator
+from sr_train.config import TrainConfig
+from sr_train.data import load_pairs
+from sr_train.files import atomic_write_json, atomic_write_jsonl, read_jsonl
+from sr_train.losses import LossParams, get_spec, needs_aug_view
+from sr_train.model import load_model, load_tokenizer, resolve_dtype
+from sr_train.pairs import TokenizeSettings, tokenize_pairs
+from sr_train.reference import attach, cache_key, cached_reference_logps, model_fingerprint
+from sr_train.trainer import MergedCheckpointCallback, PreferenceTrainer, autocast_context, save_plain
+
+
+class ListDataset(torch.utils.data.Dataset):
+    def __init__(self, rows: list[dict]):
+        self.rows = rows
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __getitem__(self, i: int) -> dict:
+        return self.rows[i]
+
+
+def batch_layout(cfg: TrainConfig, world_size: int) -> tuple[int, int]:
+    """(pairs per device per forward, gradient-accumulation steps) for the global batch cfg.batch_size."""
+    if cfg.batch_size % world_size:
+        raise ValueError(f"batch_size {cfg.batch_size} is not divisible by {world_size} processes")
+    micro = cfg.micro_batch_size or cfg.batch_size // world_size
+    if cfg.batch_size % (micro * world_size):
+        raise ValueError(f"batch_size {cfg.batch_size} must be a multiple of micro_batch_size x processes "
+                         f"({micro} x {world_size})")
+    return micro, cfg.batch_size // (micro * world_size)
+
+
+def last_checkpoint(output_dir: str | Path) -> Path | None:
+    """The checkpoint-N folder with the highest N whose trainer_state.json was written (complete)."""
+    found = []
+    for d in Path(output_dir).glob("checkpoint-*"):
+        m = re.fullmatch(r"checkpoint-(\d+)", d.name)
+        if m and (d / "trainer_state.json").exists():
+            found.append((int(m.group(1)), d))
+    return max(found)[1] if found else None
+
+
+def use_bf16(cfg: TrainConfig) -> bool:
+    if cfg.bf16 == "auto":
+        return torch.cuda.is_available() and torch.cuda.is_bf16_supported()
+    return cfg.bf16 == "true"
+
+
+def training_arguments(cfg: TrainConfig, micro: int, accum: int) -> TrainingArguments:
+    return TrainingArguments(
+        output_dir=cfg.output_dir, per_device_train_batch_size=micro, gradient_accumulation_steps=accum,
+        learning_rate=cfg.learning_rate, max_steps=cfg.max_steps, num_train_epochs=cfg.num_epochs,
+        warmup_steps=cfg.warmup_steps, lr_scheduler_type=cfg.lr_scheduler, max_grad_norm=cfg.max_grad_norm,
+        weight_decay=cfg.weight_decay, optim="rmsprop" if cfg.optimizer == "rmsprop" else "adamw_torch",
+        seed=cfg.seed, data_seed=cfg.seed, bf16=use_bf16(cfg), logging_steps=cfg.logging_steps,
+        save_steps=cfg.save_steps, save_total_limit=cfg.save_total_limit, report_to=[],
+        remove_unused_columns=False, gradient_checkpointing=cfg.gradient_checkpointing,
+        use_cpu=not torch.cuda.is_available(), dataloader_drop_last=False, save_only_model=False,
+    )
+
+
+def prepare_examples(cfg: TrainConfig, tokenizer) -> tuple[list[dict], dict]:
+    pairs, report = load_pairs(cfg.data, cfg.data_split, cfg.data_config, cfg.max_rows, cfg.on_bad_row)
+    settings = TokenizeSettings(cfg.max_length, cfg.max_prompt_length, cfg.template,
+                                cfg.quality_prompt_text() if needs_aug_view(cfg.loss, cfg.refine) else None,
+                                cfg.prompt_join)
+    examples = tokenize_pairs(tokenizer, pairs, settings, report)
+    if get_spec(cfg.loss).needs_scores and any(e["score_chosen"] is None for e in examples):
+        raise ValueError(f"loss {cfg.loss!r} needs score_chosen / score_rejected in every row of {cfg.data}")
+    return examples, report.to_dict()
+
+
+def truncate_metrics(path: Path, step: int) -> None:
+    """On resume, drop logged steps after the checkpoint we resume from (they will be logged again)."""
+    if path.exists():
+        atomic_write_jsonl(path, [r for r in read_jsonl(path) if r.get("step", 0) <= step])
+
+
+def train(cfg: TrainConfig) -> Path:
+    """Run one training job; returns the folder of the final plain HF model (<output_dir>/final)."""
+    cfg.validate()
+    if cfg.loss == "bt":
+        from sr_train.reward import train_reward_model
+
+        return train_reward_model(cfg)
+    set_seed(cfg.seed)
+    world_size = int(os.environ.get("WORLD_SIZE", "1"))
+    micro, accum = batch_layout(cfg, world_size)
+    out_dir = Path(cfg.output_dir)
+    args = training_arguments(cfg, micro, accum)
+
+    tokenizer = load_tokenizer(cfg.model, cfg.trust_remote_code)
+    examples, data_report = prepare_examples(cfg, tokenizer)
+    model = load_model(cfg.model, resolve_dtype(cfg.dtype), cfg.trust_remote_code, cfg.attn_implementation)
+    spec = get_spec(cfg.loss)
+
+    ref_model, ref_cached = None, None
+    if not spec.reference_free:
+        if cfg.reference == "precompute":
+            key = cache_key(model_fingerprint(cfg.model), {"dtype": str(model.dtype), "bf16": use_bf16(cfg)}, examples)
+            with args.main_process_first(desc="reference log-probs"):
+                refs, ref_cached = cached_reference_logps(
+                    model.to(args.device), examples, cfg.ref_cache_dir, key, pad_token_id=tokenizer.pad_token_id,
+                    batch_size=cfg.ref_batch_size, device=args.device,
+                    autocast=autocast_context(use_bf16(cfg), args.device), progress=args.process_index == 0)
+            attach(examples, refs)
+        elif not cfg.lora:
+            ref_model = copy.deepcopy(model).eval().requires_grad_(False).to(args.device)
+    if cfg.lora:
+        from peft import LoraConfig, get_peft_model
+
+        targets = cfg.lora_target_modules
+        model = get_peft_model(model, LoraConfig(
+            r=cfg.lora_r, lora_alpha=cfg.lora_alpha, lora_dropout=cfg.lora_dropout, task_type="CAUSAL_LM",
+            target_modules=targets if targets == "all-linear" else [t.strip() for t in targets.split(",")]))
+
+    if args.process_index == 0:
+        from bench.records import package_versions
+
+        atomic_write_json(out_dir / "run_config.json", {
+            **cfg.to_dict(), "world_size": world_size, "micro_batch_size": micro, "grad_accum_steps": accum,
+            "num_pairs": len(examples), "bf16": use_bf16(cfg), "reference_cached": ref_cached,
+            "data_report": data_report, "versions": package_versions()})
+        print(f"data: {data_report['rows_kept']} of {data_report['rows_read']} rows kept, "
+              f"{data_report['skipped_total']} skipped (details in {out_dir / 'run_config.json'})")
+
+    metrics_path = out_dir / "metrics.jsonl"
+    trainer = PreferenceTrainer(
+        model=model, args=args, train_dataset=ListDataset(examples),
+        data_collator=PairCollator(tokenizer.pad_token_id), processing_class=tokenizer,
+        callbacks=[MergedCheckpointCallback()] if cfg.lora else None,
+        loss_name=cfg.loss, loss_params=LossParams(cfg.beta, cfg.lam, cfg.refine, cfg.ipo_norm, cfg.label_smoothing,
+                                                   cfg.simpo_gamma, cfg.odpo_alpha),
+        global_batch_size=cfg.batch_size, ref_model=ref_model, metrics_path=str(metrics_path))
+
+    resume_from = None
+    if cfg.resume == "auto":
+        resume_from = last_checkpoint(out_dir)
+    elif cfg.resume != "never":
+        resume_from = Path(cfg.resume)
+    if resume_from is not None and args.process_index == 0:
+        step = int(re.search(r"(\d+)$", resume_from.name).group(1))
+        truncate_metrics(metrics_path, step)
+        print(f"resuming from {resume_from}")
+    trainer.train(resume_from_checkpoint=str(resume_from) if resume_from else None)
+
+    final = out_dir / "final"
+    if trainer.is_world_process_zero():
+        save_plain(trainer.accelerator.unwrap_model(trainer.model), tokenizer, final)
+        print(f"final checkpoint: {final}")
+    trainer.accelerator.wait_for_everyone()
+    return final

@@ -1,0 +1,135 @@
+"""PreferenceTrainer: transformers.Trainer with our collator, loss registry, reference handling and metrics.
+
+One gradient forward per step over [chosen; rejected]; for Sr-* with the 'prompt' refinement, one more forward of
+the policy on the p+x view under torch.no_grad (Delta is detached, so no graph is built). Reference log-probs come
+from the batch (precomputed, cached) or, as the fallback, from a live reference forward.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import torch
+from transformers import Trainer, TrainerCallback
+
+from sr_train.files import append_jsonl
+from sr_train.logps import view_logps
+from sr_train.losses import LossParams, PairLogps, compute_loss, get_spec, needs_aug_view
+
+
+def is_peft(model: torch.nn.Module) -> bool:
+    return hasattr(model, "peft_config") and hasattr(model, "disable_adapter")
+
+
+class PreferenceTrainer(Trainer):
+    def __init__(self, *args, loss_name: str, loss_params: LossParams, global_batch_size: int,
+                 ref_model: torch.nn.Module | None = None, metrics_path: str | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.loss_name, self.loss_params, self.global_batch_size = loss_name, loss_params, global_batch_size
+        self.spec = get_spec(loss_name)
+        self.ref_model = ref_model
+        self.metrics_path = metrics_path
+        self.model_accepts_loss_kwargs = False  # our loss is a per-batch mean: let Trainer scale accumulation
+        self._metrics: dict[str, list[float]] = defaultdict(list)
+        self._tokens, self._last_log_time = 0, time.perf_counter()
+
+    # ----- reference log-probs -------------------------------------------------------------------------------
+    @torch.no_grad()
+    def _live_reference(self, model: torch.nn.Module, inputs: dict, prefix: str) -> tuple[torch.Tensor, torch.Tensor]:
+        n = inputs["input_ids"].shape[0] // 2
+        unwrapped = self.accelerator.unwrap_model(model)
+        if self.ref_model is not None:
+            logps, _ = view_logps(self.ref_model, inputs, prefix)
+        elif is_peft(unwrapped):
+            with unwrapped.disable_adapter():
+                logps, _ = view_logps(unwrapped, inputs, prefix)
+        else:
+            raise RuntimeError("no reference: precompute reference log-probs or pass ref_model")
+        return logps[:n], logps[n:]
+
+    def _reference(self, model, inputs, prefix: str) -> tuple[torch.Tensor | None, torch.Tensor | None]:
+        if self.spec.reference_free:
+            return None, None
+        key = f"ref_{prefix}chosen"
+        if key in inputs:
+            return inputs[key], inputs[f"ref_{prefix}rejected"]
+        return self._live_reference(model, inputs, prefix)
+
+    # ----- the loss ------------------------------------------------------------------------------------------
+    def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
+        n = inputs["input_ids"].shape[0] // 2
+        logps, lengths = view_logps(model, inputs)
+        ref_c, ref_r = self._reference(model, inputs, "")
+        pair = PairLogps(chosen=logps[:n], rejected=logps[n:], chosen_len=lengths[:n], rejected_len=lengths[n:],
+                         ref_chosen=ref_c, ref_rejected=ref_r,
+                         score_chosen=inputs.get("score_chosen"), score_rejected=inputs.get("score_rejected"))
+        if needs_aug_view(self.loss_name, self.loss_params.refine):
+            with torch.no_grad():  # Delta is detached: the p+x forward builds no autograd graph
+                aug, _ = view_logps(self.accelerator.unwrap_model(model), inputs, "aug_")
+            pair.aug_chosen, pair.aug_rejected = aug[:n], aug[n:]
+            pair.ref_aug_chosen, pair.ref_aug_rejected = self._reference(model, inputs, "aug_")
+        out = compute_loss(self.loss_name, pair, self.loss_params)
+        loss = out.losses.mean()
+        self._record(out, pair, inputs)
+        return (loss, out) if return_outputs else loss
+
+    def _gather_mean(self, name: str, values: torch.Tensor) -> None:
+        self._metrics[name].append(self.accelerator.gather_for_metrics(values.detach().float()).mean().item())
+
+    def _record(self, out, pair: PairLogps, inputs: dict) -> None:
+        self._gather_mean("rewards/chosen", out.chosen_rewards)
+        self._gather_mean("rewards/rejected", out.rejected_rewards)
+        self._gather_mean("rewards/margins", out.chosen_rewards - out.rejected_rewards)
+        self._gather_mean("rewards/accuracies", (out.chosen_rewards > out.rejected_rewards).float())
+        self._gather_mean("logps/chosen", pair.chosen)
+        self._gather_mean("logps/rejected", pair.rejected)
+        self._gather_mean("refine/marginal", out.margin)
+        self._gather_mean("refine/accuracy", (out.margin > 0).float())
+        if out.margin_aug is not None:
+            self._gather_mean("refine/margin_aug", out.margin_aug)
+            self._gather_mean("refine/accuracy_aug", (out.margin_aug > 0).float())
+        if out.delta is not None:
+            self._gather_mean("refine/delta", out.delta)
+        self._tokens += int(self.accelerator.gather_for_metrics(inputs["attention_mask"].sum()).sum().item())
+
+    # ----- logging -------------------------------------------------------------------------------------------
+    def log(self, logs: dict[str, float], start_time: float | None = None) -> None:
+        training_step = "loss" in logs and self.model.training
+        if training_step:
+            logs.update({k: sum(v) / len(v) for k, v in self._metrics.items() if v})
+            now = time.perf_counter()
+            logs["perf/tokens_per_s"] = self._tokens / max(now - self._last_log_time, 1e-9)
+            self._tokens, self._last_log_time = 0, now
+            logs["tuples_seen"] = self.state.global_step * self.global_batch_size
+        self._metrics.clear()
+        super().log(logs, start_time)
+        if training_step and self.metrics_path and self.is_world_process_zero():
+            append_jsonl(self.metrics_path, {"step": self.state.global_step, **logs})
+
+
+class MergedCheckpointCallback(TrainerCallback):
+    """LoRA runs: beside each adapter checkpoint, a plain merged model in checkpoint-N/merged/ for lm-eval / vLLM."""
+
+    def on_save(self, args, state, control, model=None, processing_class=None, **kwargs):
+        if model is None or not is_peft(model) or not state.is_world_process_zero:
+            return
+        out = Path(args.output_dir) / f"checkpoint-{state.global_step}" / "merged"
+        save_plain(model, processing_class, out)
+
+
+def save_plain(model: torch.nn.Module, tokenizer, out: str | Path) -> Path:
+    """Save a plain HF model (LoRA merged into a copy) + tokenizer as safetensors."""
+    out = Path(out)
+    plain = copy.deepcopy(model).merge_and_unload() if is_peft(model) else model
+    plain.save_pretrained(out, safe_serialization=True)
+    if tokenizer is not None:
+        tokenizer.save_pretrained(out)
+    return out
+
+
+def autocast_context(bf16: bool, device: torch.device) -> contextlib.AbstractContextManager:
+    return torch.autocast(device.type, dtype=torch.bfloat16) if bf16 else contextlib.nullcontext()
