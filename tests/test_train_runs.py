@@ -1,0 +1,141 @@
+"""End-to-end sr-train runs on a tiny model: logged identities, 2-process parity, kill + resume, LoRA, cache."""
+
+import json
+import math
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+from safetensors.torch import load_file
+
+REPO = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+
+
+def sr_train(args: list[str], nproc: int = 1, timeout: int = 300, prelude: str = "") -> subprocess.CompletedProcess:
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(REPO)}
+    if nproc > 1:
+        cmd = [str(BIN / "torchrun"), "--nproc-per-node", str(nproc), "--master-port", "29517", "-m",
+               "sr_train.cli", *args]
+    else:
+        code = prelude + "import sys; from sr_train.cli import main; sys.exit(main(sys.argv[1:]))"
+        cmd = [sys.executable, "-c", code, *args]
+    return subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=timeout)
+
+
+def common(tiny_dir, pairs_file, out, **over):
+    fields = {"model": tiny_dir, "data": pairs_file, "output-dir": out, "learning-rate": 1e-3, "warmup-steps": 0,
+              "ref-cache-dir": Path(out).parent / "refcache", "logging-steps": 1, "save-steps": 1000,
+              "max-length": 128, "max-prompt-length": 64, **over}
+    return [a for k, v in fields.items() for a in (f"--{k}", str(v))]
+
+
+def metrics(out) -> list[dict]:
+    return [json.loads(line) for line in (Path(out) / "metrics.jsonl").read_text().splitlines()]
+
+
+def ok(proc):
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return proc
+
+
+@pytest.mark.parametrize("loss", ["sr-dpo", "sr-ipo"])
+def test_batch_one_logged_identity(tiny_dir, pairs_file, tmp_path, loss):
+    """Every logged step with batch 1: loss = -log sigma(margins - lam*delta) (sr-dpo), IPO analogue for sr-ipo."""
+    beta, lam = 0.1, 0.5
+    out = tmp_path / loss
+    ok(sr_train(common(tiny_dir, pairs_file, out, loss=loss, beta=beta, lam=lam, **{"batch-size": 1,
+                                                                                   "max-steps": 5})))
+    rows = metrics(out)
+    assert [r["step"] for r in rows] == [1, 2, 3, 4, 5] and [r["tuples_seen"] for r in rows] == [1, 2, 3, 4, 5]
+    moved = 0
+    for r in rows:
+        m, d = r["rewards/margins"], r["refine/delta"]
+        expect = -math.log(1 / (1 + math.exp(-(m - lam * d)))) if loss == "sr-dpo" else (
+            m / beta - lam * d - 1 / (2 * beta)) ** 2
+        assert r["loss"] == pytest.approx(expect, rel=1e-5, abs=1e-6)
+        moved += abs(d) > 1e-4
+    assert moved >= 3  # Delta is not trivially zero after the first steps
+    cfg = json.loads((out / "run_config.json").read_text())
+    assert cfg["loss"] == loss and cfg["batch_size"] == 1 and cfg["data_report"]["rows_kept"] == 8
+    from transformers import AutoModelForCausalLM
+
+    AutoModelForCausalLM.from_pretrained(out / "final")  # plain HF checkpoint
+
+
+def test_reference_cache_reused(tiny_dir, pairs_file, tmp_path):
+    args = {"loss": "sr-dpo", "batch-size": 4, "max-steps": 1}
+    ok(sr_train(common(tiny_dir, pairs_file, tmp_path / "a", **args)))
+    ok(sr_train(common(tiny_dir, pairs_file, tmp_path / "b", **args)))
+    first = json.loads((tmp_path / "a" / "run_config.json").read_text())
+    second = json.loads((tmp_path / "b" / "run_config.json").read_text())
+    assert first["reference_cached"] is False and second["reference_cached"] is True
+    assert len(list((tmp_path / "refcache").glob("*.safetensors"))) == 1
+    # another prompt p changes the key
+    ok(sr_train(common(tiny_dir, pairs_file, tmp_path / "c", **args, **{"quality-prompt": "Answer well. Query:"})))
+    assert len(list((tmp_path / "refcache").glob("*.safetensors"))) == 2
+
+
+def test_two_processes_match_one(tiny_dir, pairs_file, tmp_path):
+    """2-process CPU DDP (gloo) has the same loss trajectory as 1 process with the same global batch."""
+    args = {"loss": "sr-dpo", "batch-size": 4, "max-steps": 4}
+    ok(sr_train(common(tiny_dir, pairs_file, tmp_path / "one", **args)))
+    ok(sr_train(common(tiny_dir, pairs_file, tmp_path / "two", **args), nproc=2))
+    one, two = metrics(tmp_path / "one"), metrics(tmp_path / "two")
+    assert json.loads((tmp_path / "two" / "run_config.json").read_text())["world_size"] == 2
+    assert [r["step"] for r in one] == [r["step"] for r in two] == [1, 2, 3, 4]
+    for a, b in zip(one, two):
+        for key in ("loss", "rewards/margins", "refine/delta"):
+            assert a[key] == pytest.approx(b[key], abs=1e-4), (a["step"], key)
+    assert one[-1]["loss"] != pytest.approx(one[0]["loss"], abs=1e-3)  # training moved
+
+
+KILL_AT_STEP_3 = """
+import os, signal
+from sr_train.trainer import PreferenceTrainer
+_log = PreferenceTrainer.log
+def _log_then_die(self, logs, start_time=None):
+    _log(self, logs, start_time)
+    if self.state.global_step == 3 and "loss" in logs:
+        os.kill(os.getpid(), signal.SIGKILL)
+PreferenceTrainer.log = _log_then_die
+"""
+
+
+def test_killed_run_resumes_to_same_weights(tiny_dir, pairs_file, tmp_path):
+    args = {"loss": "sr-dpo", "batch-size": 2, "max-steps": 6, "save-steps": 2}
+    ok(sr_train(common(tiny_dir, pairs_file, tmp_path / "straight", **args)))
+    killed = sr_train(common(tiny_dir, pairs_file, tmp_path / "killed", **args), prelude=KILL_AT_STEP_3)
+    assert killed.returncode == -9
+    assert not (tmp_path / "killed" / "final").exists() and (tmp_path / "killed" / "checkpoint-2").exists()
+    resumed = ok(sr_train(common(tiny_dir, pairs_file, tmp_path / "killed", **args)))
+    assert "resuming from" in resumed.stdout and "checkpoint-2" in resumed.stdout
+    a = load_file(tmp_path / "straight" / "final" / "model.safetensors")
+    b = load_file(tmp_path / "killed" / "final" / "model.safetensors")
+    assert a.keys() == b.keys()
+    for k in a:
+        torch.testing.assert_close(a[k], b[k], rtol=0, atol=1e-6, msg=k)
+    steps = [r["step"] for r in metrics(tmp_path / "killed")]
+    assert steps == [1, 2, 3, 4, 5, 6]
+    assert [r["loss"] for r in metrics(tmp_path / "killed")] == pytest.approx(
+        [r["loss"] for r in metrics(tmp_path / "straight")], abs=1e-6)
+
+
+def test_lora_checkpoints_are_plain_and_reference_is_base(tiny_dir, pairs_file, tmp_path):
+    from transformers import AutoModelForCausalLM
+
+    out = tmp_path / "lora"
+    ok(sr_train(common(tiny_dir, pairs_file, out, loss="sr-dpo", lora="true", **{
+        "batch-size": 4, "max-steps": 2, "save-steps": 2, "reference": "live", "lora-r": 4})))
+    rows = metrics(out)
+    assert rows[0]["rewards/margins"] == pytest.approx(0.0, abs=1e-5)  # step 1: policy == adapter-disabled ref
+    merged = AutoModelForCausalLM.from_pretrained(out / "checkpoint-2" / "merged")
+    final = AutoModelForCausalLM.from_pretrained(out / "final")
+    base = AutoModelForCausalLM.from_pretrained(tiny_dir)
+    sd_m, sd_f, sd_b = merged.state_dict(), final.state_dict(), base.state_dict()
+    assert sd_m.keys() == sd_b.keys()
+    assert all(torch.equal(sd_m[k], sd_f[k]) for k in sd_m)
+    assert any(not torch.equal(sd_m[k], sd_b[k]) for k in sd_m)  # the adapters were merged in
