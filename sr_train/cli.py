@@ -91,6 +91,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"sr-train: {e}", file=sys.stderr)
         return 2
     if dry_run:
+        try:
+            cfg = cfg.resolved()
+        except (ValueError, FileNotFoundError) as e:
+            print(f"sr-train --dry-run: {e}", file=sys.stderr)
+            return 2
         print(json.dumps(cfg.to_dict(), indent=2))
         problems = dry_run_report(cfg)
         for p in problems:

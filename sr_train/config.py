@@ -23,8 +23,9 @@ def _f(default: Any, help: str, **kw: Any) -> Any:
 @dataclass
 class TrainConfig:
     # --- what to train
-    model: str = _f("", "policy and reference start: hub id, HF folder or .gguf file")
-    data: str = _f("", "preference data: hub id or local .json/.jsonl/.parquet/.arrow file or saved dataset folder")
+    model: str = _f("", "policy and reference start: hub id, HF folder, .gguf file, or builtin:smollm2-135m-instruct")
+    data: str = _f("", "preference data: hub id, local .json/.jsonl/.parquet/.arrow file, saved dataset folder, "
+                   "or builtin:sr-pref-train / builtin:sr-pref-test (our shipped set)")
     data_split: str = _f("train", "split to read from a hub id or dataset folder")
     data_config: str | None = _f(None, "hub dataset config name, if any")
     max_rows: int | None = _f(None, "use only the first N rows (quick runs)")
@@ -85,6 +86,12 @@ class TrainConfig:
     save_steps: int = _f(500, "save a checkpoint every N steps")
     save_total_limit: int | None = _f(None, "keep only the last N checkpoints")
     resume: str = _f("auto", "'auto' (resume from the last complete checkpoint in output_dir), 'never', or a path")
+
+    def resolved(self) -> TrainConfig:
+        """A copy with `builtin:` model / data names replaced by their local paths."""
+        from sr_train.assets import resolve
+
+        return dataclasses.replace(self, model=resolve(self.model), data=resolve(self.data))
 
     def quality_prompt_text(self) -> str:
         if self.quality_prompt_file:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import os
 import re
 from pathlib import Path
@@ -60,6 +61,10 @@ def use_bf16(cfg: TrainConfig) -> bool:
 
 
 def training_arguments(cfg: TrainConfig, micro: int, accum: int) -> TrainingArguments:
+    extra = {}
+    if cfg.gradient_checkpointing:  # transformers renamed the flag in 5.x; use the name this version has
+        names = {f.name for f in dataclasses.fields(TrainingArguments)}
+        extra["activation_checkpointing" if "activation_checkpointing" in names else "gradient_checkpointing"] = True
     return TrainingArguments(
         output_dir=cfg.output_dir, per_device_train_batch_size=micro, gradient_accumulation_steps=accum,
         learning_rate=cfg.learning_rate, max_steps=cfg.max_steps, num_train_epochs=cfg.num_epochs,
@@ -67,18 +72,19 @@ def training_arguments(cfg: TrainConfig, micro: int, accum: int) -> TrainingArgu
         weight_decay=cfg.weight_decay, optim="rmsprop" if cfg.optimizer == "rmsprop" else "adamw_torch",
         seed=cfg.seed, data_seed=cfg.seed, bf16=use_bf16(cfg), logging_steps=cfg.logging_steps,
         save_steps=cfg.save_steps, save_total_limit=cfg.save_total_limit, report_to=[],
-        remove_unused_columns=False, gradient_checkpointing=cfg.gradient_checkpointing,
-        use_cpu=not torch.cuda.is_available(), dataloader_drop_last=False, save_only_model=False,
+        remove_unused_columns=False, use_cpu=not torch.cuda.is_available(), dataloader_drop_last=False,
+        save_only_model=False, **extra,
     )
 
 
 def prepare_examples(cfg: TrainConfig, tokenizer) -> tuple[list[dict], dict]:
     pairs, report = load_pairs(cfg.data, cfg.data_split, cfg.data_config, cfg.max_rows, cfg.on_bad_row)
-    settings = TokenizeSettings(cfg.max_length, cfg.max_prompt_length, cfg.template,
-                                cfg.quality_prompt_text() if needs_aug_view(cfg.loss, cfg.refine) else None,
-                                cfg.prompt_join)
+    preference = cfg.loss != "bt"
+    settings = TokenizeSettings(
+        cfg.max_length, cfg.max_prompt_length, cfg.template,
+        cfg.quality_prompt_text() if preference and needs_aug_view(cfg.loss, cfg.refine) else None, cfg.prompt_join)
     examples = tokenize_pairs(tokenizer, pairs, settings, report)
-    if get_spec(cfg.loss).needs_scores and any(e["score_chosen"] is None for e in examples):
+    if preference and get_spec(cfg.loss).needs_scores and any(e["score_chosen"] is None for e in examples):
         raise ValueError(f"loss {cfg.loss!r} needs score_chosen / score_rejected in every row of {cfg.data}")
     return examples, report.to_dict()
 
@@ -89,26 +95,62 @@ def truncate_metrics(path: Path, step: int) -> None:
         atomic_write_jsonl(path, [r for r in read_jsonl(path) if r.get("step", 0) <= step])
 
 
+def write_run_config(cfg: TrainConfig, out_dir: Path, **facts) -> None:
+    from bench.records import package_versions
+
+    atomic_write_json(out_dir / "run_config.json", {**cfg.to_dict(), **facts, "versions": package_versions()})
+    report = facts["data_report"]
+    print(f"data: {report['rows_kept']} of {report['rows_read']} rows kept, {report['skipped_total']} skipped "
+          f"(details in {out_dir / 'run_config.json'})")
+
+
+def run_and_save(trainer, cfg: TrainConfig, tokenizer) -> Path:
+    """Resume if asked and possible, train, save <output_dir>/final as a plain HF model."""
+    out_dir = Path(cfg.output_dir)
+    resume_from = None
+    if cfg.resume == "auto":
+        resume_from = last_checkpoint(out_dir)
+    elif cfg.resume != "never":
+        resume_from = Path(cfg.resume)
+    if resume_from is not None and trainer.is_world_process_zero():
+        step = int(re.search(r"(\d+)$", resume_from.name).group(1))
+        truncate_metrics(out_dir / "metrics.jsonl", step)
+        print(f"resuming from {resume_from}")
+    trainer.train(resume_from_checkpoint=str(resume_from) if resume_from else None)
+    final = out_dir / "final"
+    if trainer.is_world_process_zero():
+        save_plain(trainer.accelerator.unwrap_model(trainer.model), tokenizer, final)
+        print(f"final checkpoint: {final}")
+    trainer.accelerator.wait_for_everyone()
+    return final
+
+
 def train(cfg: TrainConfig) -> Path:
     """Run one training job; returns the folder of the final plain HF model (<output_dir>/final)."""
-    cfg.validate()
-    if cfg.loss == "bt":
-        from sr_train.reward import train_reward_model
-
-        return train_reward_model(cfg)
+    cfg = cfg.validate().resolved()
     set_seed(cfg.seed)
     world_size = int(os.environ.get("WORLD_SIZE", "1"))
     micro, accum = batch_layout(cfg, world_size)
     out_dir = Path(cfg.output_dir)
     args = training_arguments(cfg, micro, accum)
-
     tokenizer = load_tokenizer(cfg.model, cfg.trust_remote_code)
     examples, data_report = prepare_examples(cfg, tokenizer)
-    model = load_model(cfg.model, resolve_dtype(cfg.dtype), cfg.trust_remote_code, cfg.attn_implementation)
-    spec = get_spec(cfg.loss)
+    facts = {"world_size": world_size, "micro_batch_size": micro, "grad_accum_steps": accum,
+             "num_pairs": len(examples), "bf16": use_bf16(cfg), "data_report": data_report}
+    common = {"args": args, "train_dataset": ListDataset(examples), "processing_class": tokenizer,
+              "data_collator": PairCollator(tokenizer.pad_token_id), "global_batch_size": cfg.batch_size,
+              "metrics_path": str(out_dir / "metrics.jsonl")}
+    if cfg.loss == "bt":
+        from sr_train.reward import RewardTrainer, load_reward_model
 
+        model = load_reward_model(cfg.model, tokenizer, resolve_dtype(cfg.dtype), cfg.trust_remote_code)
+        if args.process_index == 0:
+            write_run_config(cfg, out_dir, **facts)
+        return run_and_save(RewardTrainer(model=model, **common), cfg, tokenizer)
+
+    model = load_model(cfg.model, resolve_dtype(cfg.dtype), cfg.trust_remote_code, cfg.attn_implementation)
     ref_model, ref_cached = None, None
-    if not spec.reference_free:
+    if not get_spec(cfg.loss).reference_free:
         if cfg.reference == "precompute":
             key = cache_key(model_fingerprint(cfg.model), {"dtype": str(model.dtype), "bf16": use_bf16(cfg)}, examples)
             with args.main_process_first(desc="reference log-probs"):
@@ -126,40 +168,10 @@ def train(cfg: TrainConfig) -> Path:
         model = get_peft_model(model, LoraConfig(
             r=cfg.lora_r, lora_alpha=cfg.lora_alpha, lora_dropout=cfg.lora_dropout, task_type="CAUSAL_LM",
             target_modules=targets if targets == "all-linear" else [t.strip() for t in targets.split(",")]))
-
     if args.process_index == 0:
-        from bench.records import package_versions
-
-        atomic_write_json(out_dir / "run_config.json", {
-            **cfg.to_dict(), "world_size": world_size, "micro_batch_size": micro, "grad_accum_steps": accum,
-            "num_pairs": len(examples), "bf16": use_bf16(cfg), "reference_cached": ref_cached,
-            "data_report": data_report, "versions": package_versions()})
-        print(f"data: {data_report['rows_kept']} of {data_report['rows_read']} rows kept, "
-              f"{data_report['skipped_total']} skipped (details in {out_dir / 'run_config.json'})")
-
-    metrics_path = out_dir / "metrics.jsonl"
+        write_run_config(cfg, out_dir, **facts, reference_cached=ref_cached)
     trainer = PreferenceTrainer(
-        model=model, args=args, train_dataset=ListDataset(examples),
-        data_collator=PairCollator(tokenizer.pad_token_id), processing_class=tokenizer,
-        callbacks=[MergedCheckpointCallback()] if cfg.lora else None,
+        model=model, callbacks=[MergedCheckpointCallback()] if cfg.lora else None, ref_model=ref_model,
         loss_name=cfg.loss, loss_params=LossParams(cfg.beta, cfg.lam, cfg.refine, cfg.ipo_norm, cfg.label_smoothing,
-                                                   cfg.simpo_gamma, cfg.odpo_alpha),
-        global_batch_size=cfg.batch_size, ref_model=ref_model, metrics_path=str(metrics_path))
-
-    resume_from = None
-    if cfg.resume == "auto":
-        resume_from = last_checkpoint(out_dir)
-    elif cfg.resume != "never":
-        resume_from = Path(cfg.resume)
-    if resume_from is not None and args.process_index == 0:
-        step = int(re.search(r"(\d+)$", resume_from.name).group(1))
-        truncate_metrics(metrics_path, step)
-        print(f"resuming from {resume_from}")
-    trainer.train(resume_from_checkpoint=str(resume_from) if resume_from else None)
-
-    final = out_dir / "final"
-    if trainer.is_world_process_zero():
-        save_plain(trainer.accelerator.unwrap_model(trainer.model), tokenizer, final)
-        print(f"final checkpoint: {final}")
-    trainer.accelerator.wait_for_everyone()
-    return final
+                                                   cfg.simpo_gamma, cfg.odpo_alpha), **common)
+    return run_and_save(trainer, cfg, tokenizer)

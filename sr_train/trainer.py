@@ -25,17 +25,44 @@ def is_peft(model: torch.nn.Module) -> bool:
     return hasattr(model, "peft_config") and hasattr(model, "disable_adapter")
 
 
-class PreferenceTrainer(Trainer):
-    def __init__(self, *args, loss_name: str, loss_params: LossParams, global_batch_size: int,
-                 ref_model: torch.nn.Module | None = None, metrics_path: str | None = None, **kwargs):
+class MetricsTrainer(Trainer):
+    """Trainer that averages per-micro-batch metrics (gathered over processes) into each log, appends every
+    training log to metrics.jsonl with `step` and `tuples_seen`, and reports perf/tokens_per_s."""
+
+    def __init__(self, *args, global_batch_size: int, metrics_path: str | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.loss_name, self.loss_params, self.global_batch_size = loss_name, loss_params, global_batch_size
-        self.spec = get_spec(loss_name)
-        self.ref_model = ref_model
-        self.metrics_path = metrics_path
+        self.global_batch_size, self.metrics_path = global_batch_size, metrics_path
         self.model_accepts_loss_kwargs = False  # our loss is a per-batch mean: let Trainer scale accumulation
         self._metrics: dict[str, list[float]] = defaultdict(list)
         self._tokens, self._last_log_time = 0, time.perf_counter()
+
+    def _gather_mean(self, name: str, values: torch.Tensor) -> None:
+        self._metrics[name].append(self.accelerator.gather_for_metrics(values.detach().float()).mean().item())
+
+    def _count_tokens(self, inputs: dict) -> None:
+        self._tokens += int(self.accelerator.gather_for_metrics(inputs["attention_mask"].sum()).sum().item())
+
+    def log(self, logs: dict[str, float], start_time: float | None = None) -> None:
+        training_step = "loss" in logs and self.model.training
+        if training_step:
+            logs.update({k: sum(v) / len(v) for k, v in self._metrics.items() if v})
+            now = time.perf_counter()
+            logs["perf/tokens_per_s"] = self._tokens / max(now - self._last_log_time, 1e-9)
+            self._tokens, self._last_log_time = 0, now
+            logs["tuples_seen"] = self.state.global_step * self.global_batch_size
+        self._metrics.clear()
+        super().log(logs, start_time)
+        if training_step and self.metrics_path and self.is_world_process_zero():
+            append_jsonl(self.metrics_path, {"step": self.state.global_step, **logs})
+
+
+class PreferenceTrainer(MetricsTrainer):
+    def __init__(self, *args, loss_name: str, loss_params: LossParams, ref_model: torch.nn.Module | None = None,
+                 **kwargs):
+        super().__init__(*args, **kwargs)
+        self.loss_name, self.loss_params = loss_name, loss_params
+        self.spec = get_spec(loss_name)
+        self.ref_model = ref_model
 
     # ----- reference log-probs -------------------------------------------------------------------------------
     @torch.no_grad()
@@ -77,9 +104,6 @@ class PreferenceTrainer(Trainer):
         self._record(out, pair, inputs)
         return (loss, out) if return_outputs else loss
 
-    def _gather_mean(self, name: str, values: torch.Tensor) -> None:
-        self._metrics[name].append(self.accelerator.gather_for_metrics(values.detach().float()).mean().item())
-
     def _record(self, out, pair: PairLogps, inputs: dict) -> None:
         self._gather_mean("rewards/chosen", out.chosen_rewards)
         self._gather_mean("rewards/rejected", out.rejected_rewards)
@@ -94,21 +118,7 @@ class PreferenceTrainer(Trainer):
             self._gather_mean("refine/accuracy_aug", (out.margin_aug > 0).float())
         if out.delta is not None:
             self._gather_mean("refine/delta", out.delta)
-        self._tokens += int(self.accelerator.gather_for_metrics(inputs["attention_mask"].sum()).sum().item())
-
-    # ----- logging -------------------------------------------------------------------------------------------
-    def log(self, logs: dict[str, float], start_time: float | None = None) -> None:
-        training_step = "loss" in logs and self.model.training
-        if training_step:
-            logs.update({k: sum(v) / len(v) for k, v in self._metrics.items() if v})
-            now = time.perf_counter()
-            logs["perf/tokens_per_s"] = self._tokens / max(now - self._last_log_time, 1e-9)
-            self._tokens, self._last_log_time = 0, now
-            logs["tuples_seen"] = self.state.global_step * self.global_batch_size
-        self._metrics.clear()
-        super().log(logs, start_time)
-        if training_step and self.metrics_path and self.is_world_process_zero():
-            append_jsonl(self.metrics_path, {"step": self.state.global_step, **logs})
+        self._count_tokens(inputs)
 
 
 class MergedCheckpointCallback(TrainerCallback):

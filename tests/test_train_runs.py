@@ -139,3 +139,27 @@ def test_lora_checkpoints_are_plain_and_reference_is_base(tiny_dir, pairs_file, 
     assert sd_m.keys() == sd_b.keys()
     assert all(torch.equal(sd_m[k], sd_f[k]) for k in sd_m)
     assert any(not torch.equal(sd_m[k], sd_b[k]) for k in sd_m)  # the adapters were merged in
+
+
+def test_bradley_terry_reward_model(tiny_dir, pairs_file, tmp_path):
+    """--loss bt trains a scalar reward head that learns to rank the training pairs; final/ is a plain seq-cls model."""
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+    from sr_train.collator import PairCollator
+    from sr_train.data import load_pairs
+    from sr_train.pairs import TokenizeSettings, tokenize_pairs
+    from sr_train.reward import sequence_rewards
+
+    out = tmp_path / "rm"
+    ok(sr_train(common(tiny_dir, pairs_file, out, loss="bt", optimizer="adamw", **{
+        "batch-size": 8, "max-steps": 30, "learning-rate": 3e-3})))
+    rows = metrics(out)
+    assert rows[-1]["loss"] < rows[0]["loss"] - 0.2 and rows[-1]["rewards/accuracies"] == 1.0
+    model = AutoModelForSequenceClassification.from_pretrained(out / "final").eval()
+    tok = AutoTokenizer.from_pretrained(out / "final")
+    pairs, _ = load_pairs(str(pairs_file))
+    batch = PairCollator(tok.pad_token_id)(tokenize_pairs(tok, pairs, TokenizeSettings(), progress=False))
+    with torch.no_grad():
+        rewards = sequence_rewards(model, batch["input_ids"], batch["attention_mask"])
+    n = len(rewards) // 2
+    assert (rewards[:n] > rewards[n:]).float().mean() == 1.0
