@@ -65,6 +65,8 @@ def training_arguments(cfg: TrainConfig, micro: int, accum: int) -> TrainingArgu
     if cfg.gradient_checkpointing:  # transformers renamed the flag in 5.x; use the name this version has
         names = {f.name for f in dataclasses.fields(TrainingArguments)}
         extra["activation_checkpointing" if "activation_checkpointing" in names else "gradient_checkpointing"] = True
+    # ddp_find_unused_parameters=False: the fused log-prob path uses lm_head.weight outside the module's own
+    # forward, which DDP's unused-parameter search would wrongly mark ready before the backward.
     return TrainingArguments(
         output_dir=cfg.output_dir, per_device_train_batch_size=micro, gradient_accumulation_steps=accum,
         learning_rate=cfg.learning_rate, max_steps=cfg.max_steps, num_train_epochs=cfg.num_epochs,
@@ -73,7 +75,7 @@ def training_arguments(cfg: TrainConfig, micro: int, accum: int) -> TrainingArgu
         seed=cfg.seed, data_seed=cfg.seed, bf16=use_bf16(cfg), logging_steps=cfg.logging_steps,
         save_steps=cfg.save_steps, save_total_limit=cfg.save_total_limit, report_to=[],
         remove_unused_columns=False, use_cpu=not torch.cuda.is_available(), dataloader_drop_last=False,
-        save_only_model=False, **extra,
+        save_only_model=False, ddp_find_unused_parameters=False, **extra,
     )
 
 

@@ -1,0 +1,47 @@
+"""The fused (hidden-state, chunked, completion-only) log-prob path equals the plain logits path, values and grads."""
+
+import pytest
+import torch
+from tiny import tiny_model
+
+from sr_train import logps as L
+
+
+def _batch(vocab, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    ids = torch.randint(4, vocab, (6, 23), generator=g)
+    attn = torch.ones_like(ids)
+    comp = torch.zeros_like(ids)
+    for i, (start, end) in enumerate([(5, 23), (7, 20), (3, 12), (10, 23), (4, 9), (6, 22)]):
+        comp[i, start:end] = 1
+        attn[i, end:] = 0
+    return ids, attn, comp
+
+
+@pytest.mark.parametrize("chunk", [L.CHUNK_ELEMENTS, 7 * 200])  # one chunk, and many small chunks
+def test_fused_equals_logits_path(monkeypatch, chunk):
+    monkeypatch.setattr(L, "CHUNK_ELEMENTS", chunk)
+    vocab = 200
+    ids, attn, comp = _batch(vocab)
+    results = []
+    for fused in (False, True):
+        model = tiny_model(vocab, seed=3)
+        sums, lengths = L.sequence_logps(model, ids, attn, comp, fused=fused)
+        (sums * torch.linspace(-1, 2, len(sums))).sum().backward()
+        results.append((sums.detach(), lengths, {n: p.grad.clone() for n, p in model.named_parameters()}))
+    (s0, l0, g0), (s1, l1, g1) = results
+    torch.testing.assert_close(s1, s0, rtol=1e-5, atol=1e-5)
+    assert torch.equal(l0, l1) and l0.tolist() == [18, 13, 9, 13, 5, 16]
+    for name in g0:
+        torch.testing.assert_close(g1[name], g0[name], rtol=1e-4, atol=1e-6, msg=name)
+
+
+def test_head_restored_and_support_check():
+    model = tiny_model(50)
+    assert L.fused_supported(model)
+    with L.hidden_states_out(model):
+        out = model(input_ids=torch.tensor([[1, 2, 3]])).logits
+        assert out.shape[-1] == model.config.hidden_size
+    assert model(input_ids=torch.tensor([[1, 2, 3]])).logits.shape[-1] == 50
+    model.config.final_logit_softcapping = 30.0
+    assert not L.fused_supported(model)
