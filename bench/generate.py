@@ -1,0 +1,318 @@
+"""`sr-bench generate`: answer a question set with a model, both turns, batched, resumable.
+
+Each question is answered with the model's chat template; for a two-turn question the second user turn
+is appended after the model's OWN first answer. Rows go to a JSONL file keyed by (model, question_set,
+question_id) and are appended (flushed, fsynced) as each batch finishes, so a killed run resumes where
+it stopped: questions already answered by the same model in the file are skipped. Mixing decoding
+settings for one model in one file is refused.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import os
+import sys
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from tqdm.auto import tqdm
+
+from bench.questions import Question, QuestionError, QuestionSet, load_questions
+from sr_train.files import append_jsonl
+
+# Settings that change the answers: rows of one model in one file must agree on them.
+MATCHING = ("max_new_tokens", "temperature", "top_p", "seed", "backend")
+
+
+class GenerateError(RuntimeError):
+    """Bad options or an unusable output file; the message says what to change."""
+
+
+@dataclass
+class Decoding:
+    max_new_tokens: int = 1024
+    temperature: float = 0.0
+    """0 means greedy decoding."""
+    top_p: float = 1.0
+    seed: int = 0
+    batch_size: int = 8
+    backend: str = "hf"
+
+    def check(self) -> None:
+        if self.max_new_tokens < 1:
+            raise GenerateError(f"max_new_tokens must be >= 1, got {self.max_new_tokens}")
+        if self.temperature < 0:
+            raise GenerateError(f"temperature must be >= 0, got {self.temperature}")
+        if not 0 < self.top_p <= 1:
+            raise GenerateError(f"top_p must be in (0, 1], got {self.top_p}")
+        if self.batch_size < 1:
+            raise GenerateError(f"batch_size must be >= 1, got {self.batch_size}")
+        if self.backend not in ("hf", "vllm"):
+            raise GenerateError(f"backend must be hf or vllm, got {self.backend!r}")
+
+
+# -- what the model is -------------------------------------------------------------------------------------
+def model_label(model: str) -> str:
+    """A readable key for a model: `<run>/checkpoint-<step>`, a folder or file name, or the hub id."""
+    path = Path(model)
+    if model.endswith(".gguf"):
+        return path.stem
+    if path.is_dir():
+        path = path.resolve()
+        return f"{path.parent.name}/{path.name}" if path.name.startswith("checkpoint-") else path.name
+    return model
+
+
+def run_info(model: str) -> dict[str, Any]:
+    """Method, beta, lambda, seed, step and tuples_seen when `model` is a sr-train run or checkpoint folder."""
+    path = Path(model)
+    if not path.is_dir():
+        return {}
+    info: dict[str, Any] = {}
+    for folder in (path, path.parent):
+        cfg_file = folder / "run_config.json"
+        if cfg_file.is_file():
+            cfg = json.loads(cfg_file.read_text(encoding="utf-8"))
+            for src, dst in (("loss", "method"), ("beta", "beta"), ("lam", "lambda"), ("seed", "seed"),
+                             ("batch_size", "batch_size")):
+                if cfg.get(src) is not None:
+                    info[dst] = cfg[src]
+            break
+    state_file = path / "trainer_state.json"
+    if state_file.is_file():
+        step = json.loads(state_file.read_text(encoding="utf-8")).get("global_step")
+        if isinstance(step, int):
+            info["step"] = step
+            if isinstance(info.get("batch_size"), int):
+                info["tuples_seen"] = step * info["batch_size"]
+    return info
+
+
+# -- backends ----------------------------------------------------------------------------------------------
+class HFGenerator:
+    """transformers generate() with left padding; greedy when temperature is 0."""
+
+    def __init__(self, model: str, dtype: str = "auto", device: str | None = None):
+        import torch
+
+        from sr_train.model import load_model, load_tokenizer, resolve_dtype
+
+        self.torch = torch
+        self.device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
+        self.tokenizer = load_tokenizer(model)
+        if not getattr(self.tokenizer, "chat_template", None):
+            raise GenerateError(f"{model}: the tokenizer has no chat template; answers must use the model's template")
+        self.tokenizer.padding_side = "left"
+        self.model = load_model(model, dtype=resolve_dtype(dtype)).to(self.device).eval()
+        eos = self.model.generation_config.eos_token_id
+        eos = [eos] if isinstance(eos, int) else list(eos or [])
+        self.eos_ids = sorted({*eos, self.tokenizer.eos_token_id} - {None})
+
+    def render(self, conversation: list[dict[str, str]]) -> str:
+        return self.tokenizer.apply_chat_template(conversation, add_generation_prompt=True, tokenize=False)
+
+    def generate(self, conversations: list[list[dict[str, str]]], dec: Decoding) -> list[tuple[str, bool]]:
+        """(answer, truncated) per conversation; truncated when max_new_tokens ended it before an EOS."""
+        from transformers import GenerationConfig
+
+        enc = self.tokenizer([self.render(c) for c in conversations], return_tensors="pt", padding=True,
+                             add_special_tokens=False).to(self.device)
+        sample = dec.temperature > 0
+        config = GenerationConfig(
+            max_new_tokens=dec.max_new_tokens, do_sample=sample, temperature=dec.temperature if sample else None,
+            top_p=dec.top_p if sample else None, top_k=None, eos_token_id=self.eos_ids,
+            pad_token_id=self.tokenizer.pad_token_id,
+        )
+        with self.torch.no_grad():
+            out = self.model.generate(**enc, generation_config=config)
+        new = out[:, enc["input_ids"].shape[1]:].tolist()
+        results = []
+        for ids in new:
+            ended = [i for i, t in enumerate(ids) if t in self.eos_ids]
+            kept = ids[:ended[0]] if ended else ids
+            text = self.tokenizer.decode(kept, skip_special_tokens=True).strip()
+            results.append((text, not ended))
+        return results
+
+
+class VLLMGenerator:
+    """vLLM offline engine (GPU only); prompts are token ids rendered with the model's chat template."""
+
+    def __init__(self, model: str, dtype: str = "auto", seed: int = 0):
+        if importlib.util.find_spec("vllm") is None:
+            raise GenerateError("--backend vllm needs the vllm package (pip install 'sr-align[vllm]'); "
+                                "use --backend hf otherwise")
+        import torch
+
+        if not torch.cuda.is_available():
+            raise GenerateError("--backend vllm needs a CUDA GPU and none is visible; use --backend hf")
+        if model.endswith(".gguf"):
+            raise GenerateError("--backend vllm takes a HF folder or hub id; convert the .gguf first with "
+                                "sr_train.model.export_hf(path, out_dir)")
+        from vllm import LLM
+
+        from sr_train.model import load_tokenizer
+
+        self.tokenizer = load_tokenizer(model)
+        self.llm = LLM(model=model, dtype=dtype, seed=seed)
+
+    def generate(self, conversations: list[list[dict[str, str]]], dec: Decoding) -> list[tuple[str, bool]]:
+        from vllm import SamplingParams
+
+        prompts = [{"prompt_token_ids": self.tokenizer.apply_chat_template(c, add_generation_prompt=True,
+                                                                            tokenize=True)} for c in conversations]
+        params = SamplingParams(max_tokens=dec.max_new_tokens, temperature=dec.temperature, top_p=dec.top_p,
+                                seed=dec.seed)
+        outs = self.llm.generate(prompts, params, use_tqdm=False)
+        return [(o.outputs[0].text.strip(), o.outputs[0].finish_reason == "length") for o in outs]
+
+
+# -- the answer file ---------------------------------------------------------------------------------------
+def read_answers(path: str | os.PathLike, repair: bool = False) -> list[dict]:
+    """Rows of an answers file. A torn last line (a run killed mid-write) is dropped when `repair`,
+    any other bad line raises naming file and line."""
+    path = Path(path)
+    if not path.exists():
+        return []
+    raw = path.read_bytes()
+    lines = raw.decode("utf-8").split("\n")
+    rows, offset = [], 0
+    for lineno, line in enumerate(lines, 1):
+        is_last = lineno == len(lines)
+        if line.strip():
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as e:
+                if repair and is_last:  # no newline after it: the writer died mid-line
+                    print(f"{path}:{lineno}: dropping a torn last line ({len(line)} chars)", file=sys.stderr)
+                    with open(path, "r+b") as f:
+                        f.truncate(offset)
+                    break
+                raise GenerateError(f"{path}:{lineno}: not valid JSON ({e.msg})") from None
+            if not isinstance(row, dict) or "question_id" not in row or "model" not in row:
+                raise GenerateError(f"{path}:{lineno}: an answer row needs 'model' and 'question_id'")
+            rows.append(row)
+        offset += len(line.encode("utf-8")) + 1
+    return rows
+
+
+def _check_settings(rows: list[dict], label: str, set_name: str, dec: Decoding, path: Path) -> set:
+    done = set()
+    want = {k: asdict(dec)[k] for k in MATCHING}
+    for row in rows:
+        if row.get("model") != label or row.get("question_set") != set_name:
+            continue
+        have = {k: row.get("decoding", {}).get(k) for k in MATCHING}
+        if have != want:
+            diff = {k: (have[k], want[k]) for k in MATCHING if have[k] != want[k]}
+            raise GenerateError(f"{path} already holds answers of {label} on {set_name} with other decoding "
+                                f"settings (file, now): {diff}; use another --out or the same settings")
+        done.add(row["question_id"])
+    return done
+
+
+def _conversation(q: Question, answers: list[str], turn: int) -> list[dict[str, str]]:
+    msgs: list[dict[str, str]] = []
+    for i in range(turn):
+        msgs.append({"role": "user", "content": q.turns[i]})
+        if i < turn - 1:
+            msgs.append({"role": "assistant", "content": answers[i]})
+    return msgs
+
+
+def answer_batch(generator: Any, questions: list[Question], dec: Decoding) -> list[tuple[list[str], list[bool]]]:
+    """Answers (and truncation flags) for a batch: all first turns, then the second turns on the model's
+    own first answers."""
+    answers: list[list[str]] = [[] for _ in questions]
+    truncated: list[list[bool]] = [[] for _ in questions]
+    for turn in range(1, max(len(q.turns) for q in questions) + 1):
+        idx = [i for i, q in enumerate(questions) if len(q.turns) >= turn]
+        outs = generator.generate([_conversation(questions[i], answers[i], turn) for i in idx], dec)
+        for i, (text, cut) in zip(idx, outs):
+            answers[i].append(text)
+            truncated[i].append(cut)
+    return list(zip(answers, truncated))
+
+
+def generate_answers(
+    model: str, questions: str | QuestionSet = "sr-questions", out: str | os.PathLike = "answers.jsonl",
+    *, backend: str = "hf", max_new_tokens: int = 1024, temperature: float = 0.0, top_p: float = 1.0,
+    batch_size: int = 8, limit: int | None = None, seed: int = 0, model_name: str | None = None,
+    dtype: str = "auto", generator: Any = None, progress: bool = True,
+) -> Path:
+    """Answer every not-yet-answered question of the set; returns the answers file. `generator` reuses a
+    loaded HFGenerator / VLLMGenerator (for tests and loops over checkpoints)."""
+    from bench.records import now_iso, package_versions
+
+    dec = Decoding(max_new_tokens, temperature, top_p, seed, batch_size, backend)
+    dec.check()
+    qset = questions if isinstance(questions, QuestionSet) else load_questions(questions, limit=limit)
+    if isinstance(questions, QuestionSet) and limit is not None:
+        qset = QuestionSet(qset.name, qset.source, qset.questions[:limit])
+    out = Path(out)
+    label = model_name or model_label(model)
+    done = _check_settings(read_answers(out, repair=True), label, qset.name, dec, out)
+    todo = [q for q in qset.questions if q.question_id not in done]
+    if not todo:
+        print(f"{out}: all {len(qset)} questions of {qset.name} already answered by {label}", file=sys.stderr)
+        return out
+    if generator is None:
+        generator = VLLMGenerator(model, dtype, seed) if backend == "vllm" else HFGenerator(model, dtype)
+    info = run_info(model)
+    versions = package_versions("sr-align", "torch", "transformers", *(["vllm"] if backend == "vllm" else []))
+    print(f"{label}: answering {len(todo)} of {len(qset)} questions of {qset.name} "
+          f"({len(done)} already in {out})", file=sys.stderr)
+    import torch
+
+    torch.manual_seed(seed)
+    bar = tqdm(total=len(todo), desc=f"generate {label}", unit="q", disable=not progress)
+    for start in range(0, len(todo), batch_size):
+        batch = todo[start:start + batch_size]
+        for q, (answers, cut) in zip(batch, answer_batch(generator, batch, dec)):
+            append_jsonl(out, {
+                "model": label, "model_path": model, "question_set": qset.name, "question_id": q.question_id,
+                "category": q.category, "turns": list(q.turns), "answers": answers, "truncated": cut,
+                "decoding": asdict(dec), "run_info": info, "versions": versions, "created": now_iso(),
+            })
+        bar.update(len(batch))
+    bar.close()
+    return out
+
+
+# -- CLI ---------------------------------------------------------------------------------------------------
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser("generate", help="answer a question set with a model (both turns, resumable)",
+                              description=__doc__)
+    p.add_argument("--model", required=True, help="HF folder, hub id or .gguf file")
+    p.add_argument("--questions", default="sr-questions",
+                   help="question set: sr-questions (shipped), a .jsonl path, or a hub id (default: sr-questions)")
+    p.add_argument("--set-name", default=None, help="task name for the set (default: from the name or path)")
+    p.add_argument("--backend", choices=["hf", "vllm"], default="hf", help="generation engine (default: hf)")
+    p.add_argument("--out", default="answers.jsonl", help="answers JSONL, appended to (default: answers.jsonl)")
+    p.add_argument("--model-name", default=None, help="label for the model in the file (default: from the path)")
+    p.add_argument("--max-new-tokens", type=int, default=1024, help="per turn (default: 1024)")
+    p.add_argument("--temperature", type=float, default=0.0, help="0 = greedy (default: 0)")
+    p.add_argument("--top-p", type=float, default=1.0, help="nucleus sampling when temperature > 0 (default: 1)")
+    p.add_argument("--seed", type=int, default=0, help="sampling seed (default: 0)")
+    p.add_argument("--batch-size", type=int, default=8, help="questions per generate() call (default: 8)")
+    p.add_argument("--limit", type=int, default=None, help="only the first N questions")
+    p.add_argument("--dtype", default="auto", help="auto, float32, bfloat16 or float16 (default: auto)")
+    p.set_defaults(func=main)
+
+
+def main(args: argparse.Namespace) -> int:
+    try:
+        qset = load_questions(args.questions, limit=args.limit, name=args.set_name)
+        out = generate_answers(
+            args.model, qset, args.out, backend=args.backend, max_new_tokens=args.max_new_tokens,
+            temperature=args.temperature, top_p=args.top_p, batch_size=args.batch_size, seed=args.seed,
+            model_name=args.model_name, dtype=args.dtype,
+        )
+    except (GenerateError, QuestionError, FileNotFoundError, ValueError) as e:
+        print(f"sr-bench generate: {e}", file=sys.stderr)
+        return 2
+    print(out)
+    return 0
