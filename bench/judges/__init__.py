@@ -1,0 +1,25 @@
+"""Pairwise judges: an LLM behind an OpenAI-compatible API (`openai:<model>`) and a reward model (`rm:<path>`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bench.judges.base import Judge, JudgedItem, JudgeItem
+
+__all__ = ["Judge", "JudgeItem", "JudgedItem", "make_judge", "JUDGE_KINDS"]
+
+JUDGE_KINDS = ("openai", "rm")
+
+
+def make_judge(spec: str, **options: Any) -> Judge:
+    """A judge from `openai:<model>` or `rm:<path>`; options go to its constructor (unknown ones raise)."""
+    kind, sep, target = spec.partition(":")
+    if not sep or not target or kind not in JUDGE_KINDS:
+        raise ValueError(f"judge must be 'openai:<model>' or 'rm:<path or hub id>', got {spec!r}")
+    if kind == "openai":
+        from bench.judges.llm import OpenAIJudge
+
+        return OpenAIJudge(target, **options)
+    from bench.judges.reward import RewardModelJudge
+
+    return RewardModelJudge(target, **options)

@@ -1,0 +1,67 @@
+"""SQLite cache of judge calls: a re-run with the same judge, prompt version, settings and texts costs nothing.
+
+The key is a SHA-256 of the judge model, prompt version, decoding settings, the exact messages sent
+(which hold the question and answer texts in their shown order) and the order tag. Each finished
+call is committed at once, so a killed run keeps what it paid for.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+DEFAULT_CACHE = Path(".cache") / "judge-cache.sqlite"
+
+
+def cache_key(model: str, prompt_version: str, settings: dict[str, Any], messages: list[dict], order: str) -> str:
+    blob = json.dumps({"model": model, "prompt_version": prompt_version, "settings": settings,
+                       "messages": messages, "order": order}, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+@dataclass
+class CachedCall:
+    text: str
+    prompt_tokens: int
+    completion_tokens: int
+
+
+class JudgeCache:
+    """A key -> response store in one SQLite file (WAL mode, safe for several readers)."""
+
+    def __init__(self, path: str | os.PathLike = DEFAULT_CACHE):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.conn = sqlite3.connect(self.path)
+        self.conn.execute("PRAGMA journal_mode=WAL")
+        self.conn.execute(
+            "CREATE TABLE IF NOT EXISTS calls (key TEXT PRIMARY KEY, model TEXT, prompt_version TEXT, "
+            "response TEXT, prompt_tokens INTEGER, completion_tokens INTEGER, "
+            "created TEXT DEFAULT CURRENT_TIMESTAMP)"
+        )
+        self.conn.commit()
+
+    def get(self, key: str) -> CachedCall | None:
+        row = self.conn.execute(
+            "SELECT response, prompt_tokens, completion_tokens FROM calls WHERE key = ?", (key,)
+        ).fetchone()
+        return None if row is None else CachedCall(row[0], int(row[1] or 0), int(row[2] or 0))
+
+    def put(self, key: str, model: str, prompt_version: str, call: CachedCall) -> None:
+        self.conn.execute(
+            "INSERT OR REPLACE INTO calls (key, model, prompt_version, response, prompt_tokens, completion_tokens) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (key, model, prompt_version, call.text, call.prompt_tokens, call.completion_tokens),
+        )
+        self.conn.commit()
+
+    def __len__(self) -> int:
+        return int(self.conn.execute("SELECT COUNT(*) FROM calls").fetchone()[0])
+
+    def close(self) -> None:
+        self.conn.close()
