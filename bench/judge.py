@@ -127,17 +127,18 @@ def make_records(summary: Summary, *, experiment: str, run: str, task: str, judg
 
 def pairwise(
     answers_a: str | Path | AnswerSet, answers_b: str | Path | AnswerSet, judge: str | Judge, *,
-    out: str | Path | None = DEFAULT_OUT, run: str | None = None, model_a: str | None = None,
+    out: str | Path | None = None, run: str | None = None, model_a: str | None = None,
     model_b: str | None = None, method_a: str | None = None, method_b: str | None = None,
     n_boot: int = 2000, seed: int = 0, limit: int | None = None, judge_options: dict | None = None,
 ) -> PairwiseResult:
-    """Judge A against B and (when `out` is set) write records, verdicts and a summary under `out`."""
+    """Judge A against B; with `out` (a results folder named for the experiment) also write the records,
+    verdicts and summary there."""
     a = answers_a if isinstance(answers_a, AnswerSet) else load_answer_set(answers_a, model_a)
     b = answers_b if isinstance(answers_b, AnswerSet) else load_answer_set(answers_b, model_b)
     items, skipped = build_items(a, b)
     if limit is not None:
-        keep = list(dict.fromkeys(it.question_id for it in items))[:limit]
-        items = [it for it in items if it.question_id in set(keep)]
+        keep = set(list(dict.fromkeys(it.question_id for it in items))[:limit])
+        items = [it for it in items if it.question_id in keep]
     judge_obj = make_judge(judge, **(judge_options or {})) if isinstance(judge, str) else judge
     judged = judge_obj.judge(items)
     if len(judged) != len(items):

@@ -152,3 +152,19 @@ def test_unusable_reward_models_are_named(rm_dir, tmp_path):
         make_judge(f"rm:{rm_dir}", tie_margin=-1)
     with pytest.raises(ValueError, match="judge must be 'openai:<model>' or 'rm:"):
         make_judge("gpt-4")
+
+
+def test_over_long_inputs_keep_their_end_and_are_counted(rm_dir):
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+    judge = make_judge(f"rm:{rm_dir}", max_length=12, progress=False)
+    convs = [it.conversation("A") for it in items()]
+    scores = judge.score(convs)
+    tok = AutoTokenizer.from_pretrained(rm_dir)
+    model = AutoModelForSequenceClassification.from_pretrained(rm_dir).eval()
+    ids = [tok(tok.apply_chat_template(c, tokenize=False), add_special_tokens=False)["input_ids"] for c in convs]
+    assert judge.info()["truncated_inputs"] == sum(len(x) > 12 for x in ids) > 0
+    for seq, s in zip(ids, scores):
+        with torch.no_grad():
+            want = model(input_ids=torch.tensor([seq[-12:]])).logits[0, 0].item()
+        assert s == pytest.approx(want, abs=1e-5)

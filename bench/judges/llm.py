@@ -98,8 +98,14 @@ class OpenAIJudge:
             bar.update(1)
             return done
 
+        tasks = [asyncio.ensure_future(one(it)) for it in items]
         try:
-            return list(await asyncio.gather(*(one(it) for it in items)))
+            return list(await asyncio.gather(*tasks))
+        except BaseException:  # e.g. JudgeAbort: stop the other requests before closing the client
+            for t in tasks:
+                t.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            raise
         finally:
             bar.close()
             await self._client.close()

@@ -2,7 +2,8 @@
 
 Each answer is scored on its own: the conversation up to the judged turn (user turns plus that answer
 set's replies) is rendered with the reward model tokenizer's chat template and scored in batches
-(right padding: the model reads the score at the last real token). A wins if its score beats B's by
+(right padding: the model reads the score at the last real token; inputs over `max_length` tokens
+lose their beginning and are counted in `info()["truncated_inputs"]`). A wins if its score beats B's by
 more than `tie_margin`, B likewise, otherwise tie. The judge never sees both answers together, so the
 order cannot matter: one verdict per item, no swap-consistency or position-bias rates.
 """
@@ -43,6 +44,7 @@ class RewardModelJudge:
         if self.tokenizer.pad_token is None:
             self.tokenizer.pad_token = self.tokenizer.eos_token
         self.tokenizer.padding_side = "right"
+        self.tokenizer.truncation_side = "left"  # an over-long input keeps its end, where the score is read
         torch_dtype = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}[dtype]
         self.model = AutoModelForSequenceClassification.from_pretrained(
             path, dtype=torch_dtype, trust_remote_code=trust_remote_code).to(self.device).eval()
