@@ -76,7 +76,7 @@ def test_batched_equals_one_by_one_and_turn_two_follows_own_answer(model_dir, ge
             {"role": "user", "content": row["turns"][1]}]
     text = tok.apply_chat_template(msgs, add_generation_prompt=True, tokenize=False)
     assert text.endswith("<|im_start|>assistant\n") and row["answers"][0] in text
-    ids = tok(text, return_tensors="pt", add_special_tokens=False)["input_ids"]
+    ids = tok(text, return_tensors="pt", add_special_tokens=False)["input_ids"].to(model.device)
     with torch.no_grad():
         out = model.generate(ids, attention_mask=torch.ones_like(ids), max_new_tokens=8, do_sample=False,
                              pad_token_id=tok.pad_token_id)
