@@ -68,6 +68,9 @@ class TrainConfig:
     bf16: str = _f("auto", "bf16 autocast: auto (on where the GPU supports it), true, false",
                    choices=("auto", "true", "false"))
     gradient_checkpointing: bool = _f(False, "recompute activations in the backward pass")
+    group_by_length: bool = _f(False, "batch pairs of similar length together (less padding; changes data order)")
+    pad_to_multiple_of: int | None = _f(None, "pad each batch's length to a multiple of N (e.g. 64 on GPUs)")
+    torch_compile: bool = _f(False, "compile the model with torch.compile (dynamic shapes)")
     attn_implementation: str | None = _f(None, "attention kernel: eager, sdpa, flash_attention_2 (default: library's)")
     trust_remote_code: bool = _f(False, "allow model code from the hub (off by default)")
     lora: bool = _f(False, "train LoRA adapters; the reference is the adapter-disabled policy")

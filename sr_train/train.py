@@ -33,6 +33,11 @@ class ListDataset(torch.utils.data.Dataset):
         return self.rows[i]
 
 
+def pair_lengths(examples: list[dict]) -> list[int]:
+    """Padded length a pair needs: prompt + its longer response."""
+    return [len(e["prompt_ids"]) + max(len(e["chosen_ids"]), len(e["rejected_ids"])) for e in examples]
+
+
 def batch_layout(cfg: TrainConfig, world_size: int) -> tuple[int, int]:
     """(pairs per device per forward, gradient-accumulation steps) for the global batch cfg.batch_size."""
     if cfg.batch_size % world_size:
@@ -71,11 +76,11 @@ def training_arguments(cfg: TrainConfig, micro: int, accum: int) -> TrainingArgu
         output_dir=cfg.output_dir, per_device_train_batch_size=micro, gradient_accumulation_steps=accum,
         learning_rate=cfg.learning_rate, max_steps=cfg.max_steps, num_train_epochs=cfg.num_epochs,
         warmup_steps=cfg.warmup_steps, lr_scheduler_type=cfg.lr_scheduler, max_grad_norm=cfg.max_grad_norm,
-        weight_decay=cfg.weight_decay, optim="rmsprop" if cfg.optimizer == "rmsprop" else "adamw_torch",
+        weight_decay=cfg.weight_decay, optim="rmsprop" if cfg.optimizer == "rmsprop" else ("adamw_torch_fused" if torch.cuda.is_available() else "adamw_torch"),
         seed=cfg.seed, data_seed=cfg.seed, bf16=use_bf16(cfg), logging_steps=cfg.logging_steps,
         save_steps=cfg.save_steps, save_total_limit=cfg.save_total_limit, report_to=[],
         remove_unused_columns=False, use_cpu=not torch.cuda.is_available(), dataloader_drop_last=False,
-        save_only_model=False, ddp_find_unused_parameters=False, **extra,
+        save_only_model=False, ddp_find_unused_parameters=False, torch_compile=cfg.torch_compile, **extra,
     )
 
 
@@ -140,8 +145,9 @@ def train(cfg: TrainConfig) -> Path:
     facts = {"world_size": world_size, "micro_batch_size": micro, "grad_accum_steps": accum,
              "num_pairs": len(examples), "bf16": use_bf16(cfg), "data_report": data_report}
     common = {"args": args, "train_dataset": ListDataset(examples), "processing_class": tokenizer,
-              "data_collator": PairCollator(tokenizer.pad_token_id), "global_batch_size": cfg.batch_size,
-              "metrics_path": str(out_dir / "metrics.jsonl")}
+              "data_collator": PairCollator(tokenizer.pad_token_id, cfg.pad_to_multiple_of),
+              "global_batch_size": cfg.batch_size, "metrics_path": str(out_dir / "metrics.jsonl"),
+              "lengths": pair_lengths(examples) if cfg.group_by_length else None}
     if cfg.loss == "bt":
         from sr_train.reward import RewardTrainer, load_reward_model
 

@@ -29,26 +29,39 @@ class MetricsTrainer(Trainer):
     """Trainer that averages per-micro-batch metrics (gathered over processes) into each log, appends every
     training log to metrics.jsonl with `step` and `tuples_seen`, and reports perf/tokens_per_s."""
 
-    def __init__(self, *args, global_batch_size: int, metrics_path: str | None = None, **kwargs):
+    def __init__(self, *args, global_batch_size: int, metrics_path: str | None = None,
+                 lengths: list[int] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.global_batch_size, self.metrics_path = global_batch_size, metrics_path
+        self.global_batch_size, self.metrics_path, self.lengths = global_batch_size, metrics_path, lengths
         self.model_accepts_loss_kwargs = False  # our loss is a per-batch mean: let Trainer scale accumulation
-        self._metrics: dict[str, list[float]] = defaultdict(list)
-        self._tokens, self._last_log_time = 0, time.perf_counter()
+        # Metrics stay on the device until a log step: no host sync per micro-batch.
+        self._metrics: dict[str, list[torch.Tensor]] = defaultdict(list)
+        self._tokens: list[torch.Tensor] = []
+        self._last_log_time = time.perf_counter()
+
+    def _get_train_sampler(self, train_dataset=None):
+        """With `lengths`, batches of similar length (less padding); else the Trainer's random sampler."""
+        if self.lengths is None:
+            return super()._get_train_sampler(train_dataset)
+        from transformers.trainer_pt_utils import LengthGroupedSampler
+
+        return LengthGroupedSampler(self.args.train_batch_size * self.args.gradient_accumulation_steps,
+                                    lengths=self.lengths)
 
     def _gather_mean(self, name: str, values: torch.Tensor) -> None:
-        self._metrics[name].append(self.accelerator.gather_for_metrics(values.detach().float()).mean().item())
+        self._metrics[name].append(self.accelerator.gather_for_metrics(values.detach().float()).mean())
 
     def _count_tokens(self, inputs: dict) -> None:
-        self._tokens += int(self.accelerator.gather_for_metrics(inputs["attention_mask"].sum()).sum().item())
+        self._tokens.append(self.accelerator.gather_for_metrics(inputs["attention_mask"].sum()).sum())
 
     def log(self, logs: dict[str, float], start_time: float | None = None) -> None:
         training_step = "loss" in logs and self.model.training
         if training_step:
-            logs.update({k: sum(v) / len(v) for k, v in self._metrics.items() if v})
+            logs.update({k: torch.stack(v).mean().item() for k, v in self._metrics.items() if v})
             now = time.perf_counter()
-            logs["perf/tokens_per_s"] = self._tokens / max(now - self._last_log_time, 1e-9)
-            self._tokens, self._last_log_time = 0, now
+            tokens = torch.stack(self._tokens).sum().item() if self._tokens else 0
+            logs["perf/tokens_per_s"] = tokens / max(now - self._last_log_time, 1e-9)
+            self._tokens, self._last_log_time = [], now
             logs["tuples_seen"] = self.state.global_step * self.global_batch_size
         self._metrics.clear()
         super().log(logs, start_time)
