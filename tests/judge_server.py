@@ -7,7 +7,7 @@ second) it compares the second replies. Tags in the question text steer it:
 - `[bias]`: always answer "Verdict: A" (a judge with position bias);
 - `[fault:429]`, `[fault:500]`, `[fault:timeout]`, `[fault:garbage]`: the first request for each
   (prompt, order) fails that way (timeout = no answer before the client gives up), later ones succeed;
-- `[fault:500-always]`, `[fault:garbage-always]`: every request fails that way.
+- `[fault:400-always]`, `[fault:500-always]`, `[fault:garbage-always]`: every request fails that way.
 It counts requests, verdicts given, tokens and error responses per prompt (one prompt per item and order),
 and the most requests it was serving at once.
 """
@@ -71,7 +71,7 @@ class JudgeServer:
         return "tie" if first == second else ("A" if first == "GOOD" else "B")
 
     def _plan(self, prompt: str, attempt: int) -> str:
-        for kind in ("500-always", "garbage-always"):
+        for kind in ("400-always", "500-always", "garbage-always"):
             if f"[fault:{kind}]" in prompt:
                 return kind.removesuffix("-always")
         for kind in ("429", "500", "timeout", "garbage"):
@@ -122,6 +122,8 @@ class JudgeServer:
                     if plan == "429":
                         return self._send(429, {"error": {"message": "slow down", "type": "rate_limit"}},
                                           {"Retry-After": "0"})
+                    if plan == "400":
+                        return self._send(400, {"error": {"message": "prompt too long", "type": "invalid_request"}})
                     if plan == "500":
                         return self._send(500, {"error": {"message": "boom", "type": "server_error"}})
                     if plan == "timeout":

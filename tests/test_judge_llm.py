@@ -155,8 +155,9 @@ def test_faults_both_orders_error_bucket_and_cache(tmp_path, answer_files, serve
     assert [j.outcome for j in result2.judged] == [j.outcome for j in result.judged]
 
 
-def test_persistent_server_errors_end_in_the_error_bucket_and_are_not_cached(tmp_path, server):
-    plan = {1: ("", [("GOOD", "BAD")]), 2: ("[fault:500-always]", [("GOOD", "BAD")])}
+def test_persistent_errors_end_in_the_error_bucket_and_are_not_cached(tmp_path, server):
+    plan = {1: ("", [("GOOD", "BAD")]), 2: ("[fault:500-always]", [("GOOD", "BAD")]),
+            3: ("[fault:400-always]", [("GOOD", "BAD")])}
     a = write_answers(tmp_path / "a.jsonl", "ma", "A", plan)
     b = write_answers(tmp_path / "b.jsonl", "mb", "B", plan)
     judge = make(tmp_path, max_retries=2)
@@ -165,9 +166,12 @@ def test_persistent_server_errors_end_in_the_error_bucket_and_are_not_cached(tmp
     assert outcome[1].outcome.outcome == "win" and outcome[2].outcome.outcome == "error"
     assert "transport: gave up after 3 attempts (last: HTTP 500)" in outcome[2].details["ab"]["error"]
     assert server.faults["500"] == 6 and judge.ledger.failed_attempts == 6
-    # Re-run: the judged item costs nothing, the failed one is tried again.
+    # A 400 is this item's problem, not the run's: no retry, error bucket, the rest goes on.
+    assert outcome[3].outcome.outcome == "error" and server.faults["400"] == 2
+    assert "request: BadRequestError" in outcome[3].details["ba"]["error"]
+    # Re-run: the judged item costs nothing, the failed ones are tried again.
     pairwise(a, b, make(tmp_path, max_retries=2), out=None, n_boot=100)
-    assert server.total_requests == 2 + 6 + 6
+    assert server.total_requests == (2 + 6 + 2) + (0 + 6 + 2)
 
 
 def test_cli_prints_and_stores_costs_from_a_price_table(tmp_path, answer_files, server, capsys):

@@ -22,6 +22,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+import openai
 from tqdm.auto import tqdm
 
 from bench.judges.base import JudgedItem, JudgeItem
@@ -118,9 +119,7 @@ class OpenAIJudge:
                 "ledger": self.ledger.as_dict()}
 
     # -- internals ----------------------------------------------------------------------------------------
-    def _make_client(self):
-        import openai
-
+    def _make_client(self) -> openai.AsyncOpenAI:
         try:
             return openai.AsyncOpenAI(base_url=self.base_url, timeout=self.timeout, max_retries=0)
         except openai.OpenAIError as e:
@@ -142,9 +141,7 @@ class OpenAIJudge:
             except TransportError as e:
                 result.error = f"transport: {e}"
                 return result
-            except JudgeAbort:
-                raise
-            except Exception as e:  # e.g. 400 (prompt too long): this item only
+            except openai.APIStatusError as e:  # e.g. 400 (prompt too long): this item only
                 result.error = f"request: {type(e).__name__}: {e}"
                 return result
             result.cached = cached if attempt == 0 else result.cached and cached
@@ -186,8 +183,6 @@ class OpenAIJudge:
             del self._inflight[key]
 
     async def _request(self, messages: list[dict]) -> CachedCall:
-        import openai
-
         last = ""
         for attempt in range(self.max_retries + 1):
             retry_after = None
