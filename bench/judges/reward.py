@@ -34,7 +34,7 @@ class RewardModelJudge:
         if batch_size < 1:
             raise ValueError(f"batch_size must be >= 1, got {batch_size}")
         self.path, self.tie_margin, self.batch_size, self.max_length = path, tie_margin, batch_size, max_length
-        self.name = f"rm:{Path(path).name or path}"
+        self.name = f"rm:{Path(path).resolve().name}" if Path(path).is_dir() else f"rm:{path}"  # folder or hub id
         self.progress = progress
         self.device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
         self.tokenizer = AutoTokenizer.from_pretrained(path, trust_remote_code=trust_remote_code)
