@@ -720,6 +720,545 @@ WRITING = [
          8.5, 7.5),
 ]
 
+CODING = [
+    item("Write a Python function that checks whether a string is a palindrome, ignoring case and spaces.",
+         """```python
+def is_palindrome(text):
+    cleaned = "".join(text.lower().split())
+    return cleaned == cleaned[::-1]
+```
+It lowercases the string, removes whitespace, and compares it with its reverse, so "Never odd or even" returns True.""",
+         """```python
+def is_palindrome(text):
+    return text == text[::-1]
+```
+This checks if the string is a palindrome.""",
+         9, 4.5, tests='assert is_palindrome("Never odd or even")\nassert not is_palindrome("hello")\nassert is_palindrome("")', rejected_fails=True),
+    item("How do I reverse a list in Python?",
+         """Three common ways:
+```python
+nums = [1, 2, 3]
+nums.reverse()            # in place: nums is now [3, 2, 1]
+backwards = nums[::-1]    # a new reversed copy: [1, 2, 3]
+it = reversed(nums)       # a lazy iterator, e.g. for a loop
+```
+Use `reverse()` when you want to change the list itself, and slicing or `reversed()` when you need to keep the original.""",
+         """Use `nums.reverse()`. It reverses the list in place.""",
+         9, 7.5, tests="assert backwards == [1, 2, 3] and nums == [3, 2, 1] and list(it) == [1, 2, 3]"),
+    item("Write a Python function that returns the n-th Fibonacci number, with fib(0) = 0 and fib(1) = 1.",
+         """An iterative version runs in linear time and avoids deep recursion:
+```python
+def fib(n):
+    if n < 0:
+        raise ValueError("n must be non-negative")
+    a, b = 0, 1
+    for _ in range(n):
+        a, b = b, a + b
+    return a
+```
+For example, fib(10) is 55.""",
+         """```python
+def fib(n):
+    if n <= 1:
+        return n
+    return fib(n - 1) + fib(n - 2)
+```""",
+         9, 7, tests="assert [fib(i) for i in range(8)] == [0, 1, 1, 2, 3, 5, 8, 13]\nassert fib(10) == 55\nassert fib(50) == 12586269025"),
+    item("Write a function that counts how many times each word appears in a sentence.",
+         """```python
+from collections import Counter
+
+def word_counts(sentence):
+    words = sentence.lower().split()
+    return Counter(w.strip(".,!?;:") for w in words)
+```
+`Counter` builds the tally for you; lowercasing and stripping punctuation means "The" and "the." count as the same word.""",
+         """```python
+def word_counts(sentence):
+    counts = {}
+    for word in sentence.split():
+        counts[word] = 1
+    return counts
+```
+This counts each word.""",
+         8.5, 3, tests='c = word_counts("The cat saw the dog. The end")\nassert c["the"] == 3 and c["dog"] == 1', rejected_fails=True),
+    item("In Python, how do I read a text file line by line?",
+         """Open it with a `with` block, which closes the file for you, and iterate over the file object:
+```python
+with open("notes.txt", encoding="utf-8") as f:
+    for line in f:
+        print(line.rstrip("\\n"))
+```
+Iterating reads one line at a time, so it works for files larger than memory. `rstrip` removes the trailing newline.""",
+         """```python
+f = open("notes.txt")
+lines = f.read()
+for line in lines:
+    print(line)
+```""",
+         9, 3.5),
+    item("Write a Python function that returns the largest number in a list without using max().",
+         """```python
+def largest(numbers):
+    if not numbers:
+        raise ValueError("largest() of an empty list")
+    best = numbers[0]
+    for x in numbers[1:]:
+        if x > best:
+            best = x
+    return best
+```
+Starting from the first element (not 0) means it also works for lists of negative numbers.""",
+         """```python
+def largest(numbers):
+    best = 0
+    for x in numbers:
+        if x > best:
+            best = x
+    return best
+```""",
+         9, 5, tests="assert largest([3, 9, 2]) == 9\nassert largest([-5, -2, -8]) == -2", rejected_fails=True),
+    item("What's the difference between a list and a tuple in Python?",
+         """Both are ordered sequences, but lists are mutable and tuples are immutable. You can append to, remove from or change a list after creating it; a tuple is fixed once made. Because tuples cannot change, they can be used as dictionary keys or set members, and they signal that the data is a fixed record, such as a point `(x, y)`. Use a list for a collection that grows or changes.
+```python
+point = (3, 4)
+items = [1, 2]
+items.append(3)
+```""",
+         """Lists use square brackets and tuples use round brackets. Tuples are faster.""",
+         9, 5, tests="assert point == (3, 4) and items == [1, 2, 3]"),
+    item("Write a function to remove duplicates from a list while keeping the original order.",
+         """```python
+def dedupe(items):
+    seen = set()
+    out = []
+    for x in items:
+        if x not in seen:
+            seen.add(x)
+            out.append(x)
+    return out
+```
+The set makes each membership check fast, and the output list keeps the first occurrence of each item in order. For hashable items, `list(dict.fromkeys(items))` is a one-line alternative.""",
+         """```python
+def dedupe(items):
+    return list(set(items))
+```
+Sets remove duplicates automatically.""",
+         9, 5.5, tests="assert dedupe([3, 1, 3, 2, 1]) == [3, 1, 2]\nassert dedupe([]) == []", rejected_fails=True),
+    item("Write a Python function that checks if a number is prime.",
+         """```python
+def is_prime(n):
+    if n < 2:
+        return False
+    i = 2
+    while i * i <= n:
+        if n % i == 0:
+            return False
+        i += 1
+    return True
+```
+Checking divisors only up to the square root is enough, since any larger factor pairs with a smaller one.""",
+         """```python
+def is_prime(n):
+    for i in range(2, n):
+        if n % i == 0:
+            return False
+    return True
+```
+This loops over all the numbers below n.""",
+         9, 5, tests="assert [n for n in range(20) if is_prime(n)] == [2, 3, 5, 7, 11, 13, 17, 19]", rejected_fails=True),
+    item("How can I swap two variables in Python?",
+         """Use tuple unpacking, which needs no temporary variable:
+```python
+a, b = 1, 2
+a, b = b, a
+```
+The right-hand side builds the tuple `(2, 1)` first, then unpacks it into `a` and `b`.""",
+         """```python
+a, b = 1, 2
+temp = a
+a = b
+b = temp
+```""",
+         9, 8, tests="assert (a, b) == (2, 1)"),
+    item("Write a function that flattens a list of lists one level deep, e.g. [[1, 2], [3]] -> [1, 2, 3].",
+         """```python
+def flatten(nested):
+    return [x for sub in nested for x in sub]
+```
+The comprehension reads like two nested loops: for each sublist, take each item. `itertools.chain.from_iterable(nested)` does the same lazily.""",
+         """```python
+def flatten(nested):
+    return sum(nested, [])
+```
+This works by adding the lists together.""",
+         9, 8, tests="assert flatten([[1, 2], [3], []]) == [1, 2, 3]"),
+    item("Why does my Python code print None? def add(a, b): print(a + b) and then print(add(2, 3))",
+         """Your function prints the sum but does not return anything, and a Python function without a `return` gives back `None`. So `add(2, 3)` prints 5 inside the function, and then the outer `print` prints the return value, `None`. Return the value instead:
+```python
+def add(a, b):
+    return a + b
+```
+Then `print(add(2, 3))` prints 5 once.""",
+         """Python has a bug where print sometimes shows None. Try restarting your interpreter or reinstalling Python.""",
+         9, 1.5, tests="assert add(2, 3) == 5"),
+    item("Write a Python function that returns the factorial of n.",
+         """```python
+def factorial(n):
+    if n < 0:
+        raise ValueError("factorial is not defined for negative numbers")
+    result = 1
+    for k in range(2, n + 1):
+        result *= k
+    return result
+```
+factorial(0) is 1 by definition. The standard library also has `math.factorial`.""",
+         """```python
+def factorial(n):
+    result = 1
+    for k in range(1, n):
+        result *= k
+    return result
+```""",
+         9, 3, tests="assert factorial(0) == 1 and factorial(5) == 120", rejected_fails=True),
+    item("How do I sort a list of dictionaries by the 'age' key?",
+         """Pass a key function to `sorted`:
+```python
+people = [{"name": "Ana", "age": 31}, {"name": "Ben", "age": 25}]
+by_age = sorted(people, key=lambda p: p["age"])
+```
+Add `reverse=True` for oldest first, or use `people.sort(key=...)` to sort the list in place.""",
+         """```python
+people = [{"name": "Ana", "age": 31}, {"name": "Ben", "age": 25}]
+by_age = sorted(people, key=lambda p: p["age"])
+```""",
+         9, 8, tests='assert [p["name"] for p in by_age] == ["Ben", "Ana"]'),
+    item("Write a function that returns True if two strings are anagrams of each other.",
+         """```python
+from collections import Counter
+
+def are_anagrams(a, b):
+    def norm(s):
+        return Counter(s.replace(" ", "").lower())
+    return norm(a) == norm(b)
+```
+Comparing letter counts handles repeated letters correctly, and it ignores spaces and case, so "Dormitory" and "dirty room" match.""",
+         """```python
+def are_anagrams(a, b):
+    return set(a) == set(b)
+```""",
+         9, 4, tests='assert are_anagrams("Dormitory", "dirty room")\nassert not are_anagrams("aab", "abb")', rejected_fails=True),
+    item("What does the 'self' parameter mean in a Python class?",
+         """`self` is the instance the method was called on. When you write `dog.bark()`, Python calls `Dog.bark(dog)`, passing the object as the first argument. Inside the method, `self` lets you read and set that particular object's attributes:
+```python
+class Dog:
+    def __init__(self, name):
+        self.name = name
+
+    def bark(self):
+        return f"{self.name} says woof"
+```
+The name `self` is a convention, not a keyword, but everyone uses it.""",
+         """`self` is a keyword in Python that refers to the class itself, so changing `self.name` changes the name for every object of that class.""",
+         9, 3, tests='assert Dog("Rex").bark() == "Rex says woof"'),
+    item("Write a Python function that converts a temperature from Celsius to Fahrenheit.",
+         """```python
+def c_to_f(celsius):
+    return celsius * 9 / 5 + 32
+```
+For example, 100 C gives 212 F and -40 C gives -40 F.""",
+         """```python
+def c_to_f(celsius):
+    return (celsius + 32) * 9 / 5
+```""",
+         9, 2.5, tests="assert c_to_f(100) == 212 and c_to_f(-40) == -40 and c_to_f(0) == 32", rejected_fails=True),
+    item("Write a function that returns the second largest distinct number in a list.",
+         """```python
+def second_largest(nums):
+    distinct = sorted(set(nums), reverse=True)
+    if len(distinct) < 2:
+        raise ValueError("need at least two distinct numbers")
+    return distinct[1]
+```
+Using a set first means duplicates of the maximum are ignored, so [5, 5, 3] gives 3.""",
+         """```python
+def second_largest(nums):
+    return sorted(nums)[-2]
+```""",
+         9, 6, tests="assert second_largest([5, 5, 3]) == 3\nassert second_largest([1, 4, 2]) == 2", rejected_fails=True),
+    item("How do I handle a division by zero error in Python?",
+         """Wrap the division in `try` / `except ZeroDivisionError`, and decide what should happen instead:
+```python
+def safe_divide(a, b):
+    try:
+        return a / b
+    except ZeroDivisionError:
+        return None
+```
+Catch only that specific exception rather than a bare `except`, so other bugs still surface. Alternatively, check `if b == 0` before dividing.""",
+         """```python
+def safe_divide(a, b):
+    try:
+        return a / b
+    except:
+        pass
+```
+This will stop any errors.""",
+         9, 6.5, tests="assert safe_divide(6, 3) == 2 and safe_divide(1, 0) is None"),
+    item("Write a Python function that counts the vowels in a string.",
+         """```python
+def count_vowels(text):
+    return sum(1 for ch in text.lower() if ch in "aeiou")
+```
+Lowercasing first means capital vowels are counted too: count_vowels("Education") returns 5.""",
+         """```python
+def count_vowels(text):
+    return sum(1 for ch in text if ch in "aeiou")
+```""",
+         9, 6.5, tests='assert count_vowels("Education") == 5 and count_vowels("xyz") == 0', rejected_fails=True),
+    item("What is a list comprehension? Show an example.",
+         """A list comprehension builds a new list from an iterable in one expression: `[expression for item in iterable if condition]`. For example, the squares of the even numbers below 10:
+```python
+squares = [n * n for n in range(10) if n % 2 == 0]
+```
+This gives [0, 4, 16, 36, 64] and replaces a four-line loop with `append`. Keep them short; a plain loop is clearer for complex logic.""",
+         """A list comprehension is a short way to make a list. Example:
+```python
+squares = [n * n for n in range(10)]
+```""",
+         9, 7.5, tests="assert squares == [0, 4, 16, 36, 64]"),
+    item("Write a function that checks whether the brackets in a string are balanced, for (), [] and {}.",
+         """```python
+def balanced(text):
+    pairs = {")": "(", "]": "[", "}": "{"}
+    stack = []
+    for ch in text:
+        if ch in "([{":
+            stack.append(ch)
+        elif ch in pairs:
+            if not stack or stack.pop() != pairs[ch]:
+                return False
+    return not stack
+```
+A stack keeps the open brackets; each closer must match the most recent opener, and nothing may be left open at the end.""",
+         """```python
+def balanced(text):
+    return text.count("(") == text.count(")") and text.count("[") == text.count("]") and text.count("{") == text.count("}")
+```""",
+         9, 4.5, tests='assert balanced("{[()]}") and not balanced("([)]") and not balanced("((")', rejected_fails=True),
+    item("How do I get the current date and time in Python?",
+         """Use the `datetime` module:
+```python
+from datetime import datetime, timezone
+
+now = datetime.now()                # local time, no time zone attached
+utc_now = datetime.now(timezone.utc)  # aware, in UTC
+stamp = now.strftime("%Y-%m-%d %H:%M")
+```
+Prefer the UTC-aware version when storing or comparing times across machines.""",
+         """Use `time.time()`, which gives you the date and time.""",
+         9, 4, tests="assert utc_now.tzinfo is not None and len(stamp) == 16"),
+    item("Write a function that returns the sum of the digits of a non-negative integer.",
+         """```python
+def digit_sum(n):
+    total = 0
+    while n > 0:
+        total += n % 10
+        n //= 10
+    return total
+```
+`n % 10` takes the last digit and `n //= 10` drops it. A shorter version is `sum(int(d) for d in str(n))`.""",
+         """```python
+def digit_sum(n):
+    return sum(int(d) for d in str(n))
+```""",
+         9, 8, tests="assert digit_sum(0) == 0 and digit_sum(9045) == 18"),
+    item("Write a function that merges two sorted lists into one sorted list.",
+         """```python
+def merge_sorted(a, b):
+    i = j = 0
+    out = []
+    while i < len(a) and j < len(b):
+        if a[i] <= b[j]:
+            out.append(a[i])
+            i += 1
+        else:
+            out.append(b[j])
+            j += 1
+    out.extend(a[i:])
+    out.extend(b[j:])
+    return out
+```
+It walks both lists once, so it runs in O(len(a) + len(b)); the leftovers of one list are already sorted.""",
+         """```python
+def merge_sorted(a, b):
+    out = []
+    for x, y in zip(a, b):
+        out.append(min(x, y))
+        out.append(max(x, y))
+    return out
+```""",
+         9, 3, tests="assert merge_sorted([1, 4, 9], [2, 3]) == [1, 2, 3, 4, 9]\nassert merge_sorted([], [1]) == [1]", rejected_fails=True),
+    item("What's the difference between == and 'is' in Python?",
+         """`==` checks whether two objects have equal values; `is` checks whether they are the very same object in memory.
+```python
+a = [1, 2]
+b = [1, 2]
+same_value = a == b   # True
+same_object = a is b  # False: two separate lists
+```
+Use `is` mainly for singletons such as `None` (`if x is None`), and `==` for comparing values.""",
+         """They are the same, but `is` is more readable, so use `is` for comparing numbers and strings.""",
+         9, 2, tests="assert same_value and not same_object"),
+    item("Write a function that capitalises the first letter of every word in a sentence.",
+         """```python
+def capitalise_words(sentence):
+    return " ".join(w[:1].upper() + w[1:] for w in sentence.split(" "))
+```
+Splitting on a single space keeps the original spacing, and `w[:1]` avoids an error on empty pieces. Note that `str.title()` also lowercases the rest of each word, which would turn "NASA" into "Nasa".""",
+         """```python
+def capitalise_words(sentence):
+    return sentence.title()
+```""",
+         8.5, 7, tests='assert capitalise_words("hello big world") == "Hello Big World"\nassert capitalise_words("visit NASA") == "Visit NASA"', rejected_fails=True),
+    item("Write a function that returns the indices of two numbers in a list that add up to a target.",
+         """A dictionary of values seen so far gives a single pass:
+```python
+def two_sum(nums, target):
+    seen = {}
+    for i, x in enumerate(nums):
+        if target - x in seen:
+            return seen[target - x], i
+        seen[x] = i
+    return None
+```
+For [2, 7, 11, 15] and target 9 it returns (0, 1). This runs in O(n) time instead of checking every pair.""",
+         """```python
+def two_sum(nums, target):
+    for i in range(len(nums)):
+        for j in range(len(nums)):
+            if nums[i] + nums[j] == target:
+                return i, j
+```""",
+         9, 4.5, tests="assert two_sum([2, 7, 11, 15], 9) == (0, 1)\nassert two_sum([3, 3], 6) == (0, 1)\nassert two_sum([4, 1], 8) is None", rejected_fails=True),
+    item("How do I write a dictionary to a JSON file in Python?",
+         """Use the `json` module:
+```python
+import json
+
+data = {"name": "Ana", "scores": [9, 7]}
+with open("data.json", "w", encoding="utf-8") as f:
+    json.dump(data, f, indent=2)
+```
+`indent=2` makes the file readable; read it back with `json.load(f)`. Values must be JSON-compatible (strings, numbers, lists, dicts, booleans, None).""",
+         """```python
+data = {"name": "Ana", "scores": [9, 7]}
+with open("data.json", "w") as f:
+    f.write(str(data))
+```
+This saves it as JSON.""",
+         9, 3),
+    item("Write a Python function that returns the most common element in a list.",
+         """```python
+from collections import Counter
+
+def most_common(items):
+    if not items:
+        raise ValueError("most_common() of an empty list")
+    return Counter(items).most_common(1)[0][0]
+```
+If there is a tie, `Counter` returns the element that appeared first.""",
+         """```python
+def most_common(items):
+    return max(set(items), key=items.count)
+```""",
+         8.5, 7.5, tests='assert most_common(["a", "b", "a"]) == "a" and most_common([1]) == 1'),
+    item("Write a function that checks whether a year is a leap year.",
+         """```python
+def is_leap(year):
+    return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+```
+Years divisible by 4 are leap years, except century years, which must also be divisible by 400. So 2024 and 2000 are leap years, and 1900 is not.""",
+         """```python
+def is_leap(year):
+    return year % 4 == 0
+```""",
+         9, 5, tests="assert is_leap(2024) and is_leap(2000) and not is_leap(1900) and not is_leap(2023)", rejected_fails=True),
+    item("What does 'if __name__ == \"__main__\":' do in Python?",
+         """Every module has a `__name__`. When you run a file directly, Python sets it to `"__main__"`; when the file is imported, it is set to the module's name. So code under this check runs only when the file is executed as a script, not when another file imports it. That lets a module offer functions for import and also work as a command-line program:
+```python
+def main():
+    return "running"
+
+if __name__ == "__main__":
+    main()
+```""",
+         """It makes the code run faster because Python compiles the main part first.""",
+         9, 2, tests='assert main() == "running"'),
+    item("Write a function that returns a string with its words in reverse order.",
+         """```python
+def reverse_words(sentence):
+    return " ".join(reversed(sentence.split()))
+```
+`split()` also collapses repeated spaces, so "  hello   world " becomes "world hello".""",
+         """```python
+def reverse_words(sentence):
+    return sentence[::-1]
+```""",
+         9, 3, tests='assert reverse_words("the quick fox") == "fox quick the"', rejected_fails=True),
+    item("How do I install a Python package only for one project?",
+         """Create a virtual environment in the project folder and install into it:
+```
+python -m venv .venv
+source .venv/bin/activate      # on Windows: .venv\\Scripts\\activate
+pip install requests
+```
+Packages then live in `.venv` and do not affect other projects or the system Python. Record them with `pip freeze > requirements.txt`, and add `.venv` to `.gitignore`.""",
+         """Run `sudo pip install requests`. This installs it for your project.""",
+         9, 3),
+    item("Write a Python function that computes the average of a list of numbers, returning None for an empty list.",
+         """```python
+def average(nums):
+    if not nums:
+        return None
+    return sum(nums) / len(nums)
+```
+Checking for an empty list first avoids a ZeroDivisionError.""",
+         """```python
+def average(nums):
+    return sum(nums) / len(nums)
+```""",
+         9, 6, tests="assert average([2, 4, 9]) == 5 and average([]) is None", rejected_fails=True),
+    item("Write a Python generator that yields the even numbers up to and including n.",
+         """```python
+def evens(n):
+    for k in range(0, n + 1, 2):
+        yield k
+```
+Because it is a generator, numbers are produced one at a time, so `evens(10**9)` does not build a huge list. `list(evens(8))` gives [0, 2, 4, 6, 8].""",
+         """```python
+def evens(n):
+    return [k for k in range(n) if k % 2 == 0]
+```
+This generator returns the even numbers.""",
+         9, 5, tests="assert list(evens(8)) == [0, 2, 4, 6, 8]", rejected_fails=True),
+    item("Write a function that returns the number of days between two dates given as 'YYYY-MM-DD' strings.",
+         """```python
+from datetime import date
+
+def days_between(a, b):
+    return abs((date.fromisoformat(b) - date.fromisoformat(a)).days)
+```
+Subtracting two dates gives a timedelta, and `.days` is the whole number of days; `abs` makes the order irrelevant. Leap years are handled for you.""",
+         """```python
+def days_between(a, b):
+    ya, ma, da = map(int, a.split("-"))
+    yb, mb, db = map(int, b.split("-"))
+    return abs((yb - ya) * 365 + (mb - ma) * 30 + (db - da))
+```""",
+         9, 4, tests='assert days_between("2024-02-01", "2024-03-01") == 29\nassert days_between("2023-12-31", "2023-01-01") == 364', rejected_fails=True),
+]
+
 # ---- end of items ----
 
 ITEMS: dict[str, list[dict[str, Any]]] = {
