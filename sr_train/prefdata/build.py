@@ -744,7 +744,7 @@ it = reversed(nums)       # a lazy iterator, e.g. for a loop
 ```
 Use `reverse()` when you want to change the list itself, and slicing or `reversed()` when you need to keep the original.""",
          """Use `nums.reverse()`. It reverses the list in place.""",
-         9, 7.5, tests="assert backwards == [1, 2, 3] and nums == [3, 2, 1] and list(it) == [1, 2, 3]"),
+         9, 8, tests="assert backwards == [1, 2, 3] and nums == [3, 2, 1] and list(it) == [1, 2, 3]"),
     item("Write a Python function that returns the n-th Fibonacci number, with fib(0) = 0 and fib(1) = 1.",
          """An iterative version runs in linear time and avoids deep recursion:
 ```python
@@ -1026,7 +1026,7 @@ This gives [0, 4, 16, 36, 64] and replaces a four-line loop with `append`. Keep 
 ```python
 squares = [n * n for n in range(10)]
 ```""",
-         9, 7.5, tests="assert squares == [0, 4, 16, 36, 64]"),
+         9, 8, tests="assert squares == [0, 4, 16, 36, 64]"),
     item("Write a function that checks whether the brackets in a string are balanced, for (), [] and {}.",
          """```python
 def balanced(text):
@@ -1256,7 +1256,7 @@ def days_between(a, b):
     yb, mb, db = map(int, b.split("-"))
     return abs((yb - ya) * 365 + (mb - ma) * 30 + (db - da))
 ```""",
-         9, 4, tests='assert days_between("2024-02-01", "2024-03-01") == 29\nassert days_between("2023-12-31", "2023-01-01") == 364', rejected_fails=True),
+         9, 4.5, tests='assert days_between("2024-02-01", "2024-03-01") == 29\nassert days_between("2023-12-31", "2023-01-01") == 364', rejected_fails=True),
 ]
 
 # ---- end of items ----
