@@ -1,0 +1,394 @@
+"""The paper's figures rebuilt from records (matplotlib, Agg canvas), ours solid and the paper's dashed.
+
+Each `figN(records)` returns a `Plot` holding the matplotlib Figure (None when nothing can be drawn) and notes
+on series that were skipped because the records lack them. One colour per method in every figure (`PALETTE`);
+sizes fit a two-column paper (7 in full width, 3.4 in one column) at 8 pt text.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import tempfile
+import zlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import matplotlib
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.ticker import EngFormatter
+
+from bench.report_data import (
+    BASELINE,
+    LEADER_LABELS,
+    LEADER_TASKS,
+    SR_METHODS,
+    START_METHODS,
+    WINRATE_TASKS,
+    experiments,
+    extra,
+    final_checkpoints,
+    group,
+    method_key,
+    method_label,
+    opponent,
+    ours,
+    paper,
+    pct,
+    stat,
+    variant,
+)
+
+PALETTE: dict[str, str] = {
+    "dpo": "#1f77b4", "ipo": "#2ca02c", "sr-dpo": "#d62728", "sr-ipo": "#ff7f0e",
+    "hinge": "#9467bd", "robust": "#8c564b", "cdpo": "#e377c2", "simpo": "#17becf", "odpo": "#bcbd22",
+    "sft": "#7f7f7f", "base": "#222222",
+}
+_EXTRA_COLOURS = ("#393b79", "#637939", "#8c6d31", "#843c39", "#7b4173", "#3182bd", "#e6550d", "#31a354")
+STYLE = {
+    "font.size": 8, "axes.titlesize": 8.5, "axes.labelsize": 8, "xtick.labelsize": 7, "ytick.labelsize": 7,
+    "legend.fontsize": 7, "lines.linewidth": 1.4, "lines.markersize": 4, "axes.grid": True, "grid.alpha": 0.3,
+    "pdf.fonttype": 42, "svg.hashsalt": "sr-align",
+}
+FULL_WIDTH, COLUMN_WIDTH = 7.0, 3.4
+DPI = 200
+PAPER_STYLE = {"linestyle": "--", "marker": "o", "markerfacecolor": "none"}
+OURS_STYLE = {"linestyle": "-", "marker": "s"}
+MARKERS = ("s", "^", "D", "v", "P", "X")
+ACCURACY = ("refine/accuracy", "rewards/accuracies")
+MARGINAL = "refine/marginal"
+ACCURACY_AUG = "refine/accuracy_aug"
+
+
+def colour(method: str | None) -> str:
+    """The method's colour; unknown methods get a stable colour from their name."""
+    m = method or "?"
+    return PALETTE.get(m) or _EXTRA_COLOURS[zlib.crc32(m.encode()) % len(_EXTRA_COLOURS)]
+
+
+@dataclass
+class Plot:
+    name: str
+    title: str
+    figure: Figure | None
+    notes: list[str] = field(default_factory=list)
+
+
+def new_figure(width: float, height: float) -> Figure:
+    with matplotlib.rc_context(STYLE):
+        fig = Figure(figsize=(width, height), layout="constrained")
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def _atomic_bytes(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def save_figure(fig: Figure, out_dir: str | Path, name: str) -> list[Path]:
+    """Write <name>.png (DPI dots per inch) and <name>.pdf (no creation date: same bytes on re-runs)."""
+    paths = []
+    for fmt, kwargs in (("png", {"dpi": DPI, "metadata": {"Software": None}}),
+                        ("pdf", {"metadata": {"CreationDate": None, "Producer": None}})):
+        buf = io.BytesIO()
+        with matplotlib.rc_context(STYLE):
+            fig.savefig(buf, format=fmt, **kwargs)
+        path = Path(out_dir) / f"{name}.{fmt}"
+        _atomic_bytes(path, buf.getvalue())
+        paths.append(path)
+    return paths
+
+
+def _xy(points: dict[float, list[float]]) -> tuple[list[float], list[float], list[float]]:
+    xs = sorted(points)
+    stats = [stat(points[x]) for x in xs]
+    return xs, [s.mean for s in stats], [s.std or 0.0 for s in stats]
+
+
+def _line(ax: Axes, xs, ys, label: str, method: str | None, style: dict, err=None, **kw) -> None:
+    """One labelled series line (the only Line2D it adds); error bars, when any is non-zero, as a collection."""
+    with matplotlib.rc_context(STYLE):
+        ax.plot(xs, ys, label=label, color=colour(method), **{**style, **kw})
+        if err is not None and any(e > 0 for e in err[0] + err[1]):
+            ax.errorbar(xs, ys, yerr=err, fmt="none", ecolor=colour(method), elinewidth=0.8, capsize=0)
+
+
+def _finish(fig: Figure, axes: Iterable[Axes], legend_axes: Axes | None = None, ncol: int = 4) -> None:
+    """One legend for the figure (labels in first-seen order)."""
+    handles, labels = [], []
+    for ax in axes:
+        for h, lab in zip(*ax.get_legend_handles_labels()):
+            if lab not in labels:
+                handles.append(h)
+                labels.append(lab)
+    if not handles:
+        return
+    with matplotlib.rc_context(STYLE):
+        if legend_axes is not None:
+            legend_axes.legend(handles, labels, loc="best", frameon=False)
+        else:
+            fig.legend(handles, labels, loc="outside lower center", ncol=min(ncol, len(labels)), frameon=False)
+
+
+def _series_label(method: str | None, exp: str, multi: bool, suffix: str = "") -> str:
+    return f"{method_label(method)}{suffix}" + (f" [{exp}]" if multi else "")
+
+
+# -- Fig. 1: training accuracy and marginal ---------------------------------------------------------------
+def _train_curve(recs: list[dict], metrics: tuple[str, ...]) -> tuple[str | None, dict[float, list[float]]]:
+    """The first metric of `metrics` present in `recs`, as tuples_seen -> values over seeds."""
+    for m in metrics:
+        pts: dict[float, list[float]] = {}
+        for r in recs:
+            if r["metric"] == m and r.get("tuples_seen") is not None:
+                pts.setdefault(r["tuples_seen"], []).append(r["value"])
+        if pts:
+            return m, pts
+    return None, {}
+
+
+def fig1(records: list[dict]) -> Plot:
+    """Accuracy on the original vs prompt-augmented tuples (per Sr method), and marginal and accuracy of each
+    Sr method vs its baseline, against tuples seen."""
+    title = "Fig. 1: training accuracy and marginal vs tuples seen"
+    train = [r for r in ours(records) if r["task"] == "train"]
+    by = group(train, lambda r: (r["experiment"], r.get("method")))
+    exps = experiments(train)
+    multi = len(exps) > 1
+    rows = [m for m in SR_METHODS if any(k[1] in (m, BASELINE[m]) for k in by)]
+    notes: list[str] = []
+    if not rows:
+        return Plot("fig1", title, None, ["Fig. 1 skipped: no training records of Sr-DPO / Sr-IPO or their "
+                                          "baselines (pass run folders or train records to --results)"])
+    fig = new_figure(FULL_WIDTH, 2.3 * len(rows) + 0.3)
+    axes = fig.subplots(len(rows), 3, squeeze=False)
+    for i, sr in enumerate(rows):
+        base = BASELINE[sr]
+        a_acc, a_marg, a_cmp = axes[i]
+        for exp in exps:
+            sr_recs, base_recs = by.get((exp, sr), []), by.get((exp, base), [])
+            tag = f" [{exp}]" if multi else ""
+            metric, pts = _train_curve(sr_recs, ACCURACY)
+            if pts:
+                _line(a_acc, *_xy(pts)[:2], _series_label(sr, exp, multi, ": original (h > 0)"), sr,
+                      {"linestyle": "-"})
+            else:
+                notes.append(f"Fig. 1: no accuracy of {method_label(sr)}{tag} on the original tuples")
+            _, pts_aug = _train_curve(sr_recs, (ACCURACY_AUG,))
+            if pts_aug:
+                _line(a_acc, *_xy(pts_aug)[:2], _series_label(sr, exp, multi, ": prompt-augmented (h_p > 0)"), sr,
+                      {"linestyle": ":", "linewidth": 1.8})
+            else:
+                notes.append(f"Fig. 1: no {ACCURACY_AUG} of {method_label(sr)}{tag}")
+            for ax, metrics, what in ((a_marg, (MARGINAL,), "marginal"), (a_cmp, ACCURACY, "accuracy")):
+                for method, recs in ((sr, sr_recs), (base, base_recs)):
+                    _, pts = _train_curve(recs, metrics)
+                    if pts:
+                        _line(ax, *_xy(pts)[:2], _series_label(method, exp, multi), method, {"linestyle": "-"})
+                    else:
+                        notes.append(f"Fig. 1: no {what} of {method_label(method)}{tag}")
+        a_acc.set_title(f"{method_label(sr)}: accuracy\noriginal vs prompt-augmented")
+        a_acc.set_ylabel("batch accuracy")
+        a_marg.set_title(f"average marginal h\n{method_label(sr)} vs {method_label(base)}")
+        a_marg.set_ylabel("mean h")
+        a_cmp.set_title(f"accuracy (h > 0)\n{method_label(sr)} vs {method_label(base)}")
+        a_cmp.set_ylabel("batch accuracy")
+        for ax in axes[i]:
+            ax.set_xlabel("tuples seen")
+            ax.xaxis.set_major_formatter(EngFormatter(sep=""))
+            if ax.get_legend_handles_labels()[0]:
+                with matplotlib.rc_context(STYLE):
+                    ax.legend(frameon=False, fontsize=6)
+    return Plot("fig1", title, fig, sorted(set(notes)))
+
+
+# -- Fig. 2: win rate vs lambda and vs tuples seen ---------------------------------------------------------
+def _our_wins(records: list[dict], task: str) -> list[dict]:
+    return [r for r in ours(records) if r["task"] == task and r["metric"] == "win" and variant(r) == "proposed"]
+
+
+def _err(recs_by_x: dict[float, list[dict]]) -> list[list[float]] | None:
+    """Error bars: std over seeds, or the bootstrap CI when there is one record per point."""
+    lo, hi = [], []
+    for x in sorted(recs_by_x):
+        rs = recs_by_x[x]
+        s = stat(pct(r) for r in rs)
+        if s.n > 1:
+            lo.append(s.std)
+            hi.append(s.std)
+        elif rs[0].get("ci_low") is not None and rs[0].get("ci_high") is not None:
+            scale = 100.0 if rs[0].get("unit") == "fraction" else 1.0
+            lo.append(max(0.0, s.mean - scale * rs[0]["ci_low"]))
+            hi.append(max(0.0, scale * rs[0]["ci_high"] - s.mean))
+        else:
+            lo.append(0.0)
+            hi.append(0.0)
+    return [lo, hi]
+
+
+def _pair_label(method: str | None, opp: str, suffix: str) -> str:
+    return f"{method_label(method)} vs {method_label(opp)}{suffix}"
+
+
+def fig2a(records: list[dict], task: str = "vicuna-bench") -> Plot:
+    """Win rate of Sr-X vs X against lambda: the paper's read-offs and ours (final checkpoint per lambda)."""
+    tname = WINRATE_TASKS.get(task, task)
+    title = f"Fig. 2a: {tname} win rate vs λ"
+    pap = [r for r in paper(records, "Fig. 2a") if r["task"] == task]
+    mine = [r for r in _our_wins(records, task) if r.get("lambda") is not None]
+    notes = []
+    if not pap:
+        notes.append(f"Fig. 2a: no paper read-offs for {task}")
+    if not mine:
+        notes.append(f"Fig. 2a: no win records of ours on {task} with a lambda")
+    if not pap and not mine:
+        return Plot("fig2a", title, None, notes)
+    fig = new_figure(COLUMN_WIDTH, 2.8)
+    ax = fig.subplots()
+    for (method, opp), rs in sorted(group(pap, lambda r: (r.get("method"), opponent(r))).items(),
+                                    key=lambda kv: method_key(kv[0][0])):
+        pts = sorted((r["lambda"], pct(r)) for r in rs)
+        _line(ax, [p[0] for p in pts], [p[1] for p in pts], _pair_label(method, opp, " (paper)"), method,
+              PAPER_STYLE)
+    final = final_checkpoints(mine, lambda r: (r["experiment"], r.get("method"), opponent(r), r.get("judge"),
+                                               r["lambda"]))
+    multi = len(experiments(mine)) > 1
+    for (exp, method, opp, judge), rs in sorted(
+            group(final, lambda r: (r["experiment"], r.get("method"), opponent(r), r.get("judge") or "?")).items(),
+            key=lambda kv: (kv[0][0], method_key(kv[0][1]), kv[0][2], kv[0][3])):
+        by_x = group(rs, lambda r: r["lambda"])
+        xs = sorted(by_x)
+        ys = [stat(pct(r) for r in by_x[x]).mean for x in xs]
+        suffix = f" (ours, {judge})" + (f" [{exp}]" if multi else "")
+        _line(ax, xs, ys, _pair_label(method, opp, suffix), method, OURS_STYLE, err=_err(by_x))
+    lams = sorted({r["lambda"] for r in pap + mine})
+    ax.set_xticks(lams)
+    ax.set_xticklabels([f"{v:g}" for v in lams])
+    ax.set_xlabel("λ")
+    ax.set_ylabel(f"win rate on {tname} (%)")
+    ax.set_ylim(bottom=0)
+    ax.set_title(f"{tname} win rate vs λ")
+    _finish(fig, [ax], legend_axes=ax)
+    return Plot("fig2a", title, fig, notes)
+
+
+def fig2b(records: list[dict], task: str = "vicuna-bench") -> Plot:
+    """Win rate of Sr-X vs X against training progress: ours vs tuples seen; the paper's read-offs vs their
+    checkpoint index (our reading of the figure has no tuple counts), in a panel of their own."""
+    tname = WINRATE_TASKS.get(task, task)
+    title = f"Fig. 2b: {tname} win rate vs tuples seen"
+    pap = [r for r in paper(records, "Fig. 2b") if r["task"] == task]
+    mine = [r for r in _our_wins(records, task) if r.get("tuples_seen") is not None]
+    notes = []
+    if not pap:
+        notes.append(f"Fig. 2b: no paper read-offs for {task}")
+    if not mine:
+        notes.append(f"Fig. 2b: no win records of ours on {task} with tuples_seen")
+    panels = [p for p, recs in (("ours", mine), ("paper", pap)) if recs]
+    if not panels:
+        return Plot("fig2b", title, None, notes)
+    fig = new_figure(COLUMN_WIDTH * len(panels), 2.8)
+    axes = list(fig.subplots(1, len(panels), squeeze=False)[0])
+    multi = len(experiments(mine)) > 1
+    for panel, ax in zip(panels, axes):
+        if panel == "paper":
+            for (method, opp), rs in sorted(group(pap, lambda r: (r.get("method"), opponent(r))).items(),
+                                            key=lambda kv: method_key(kv[0][0])):
+                pts = sorted((extra(r, "checkpoint"), pct(r)) for r in rs)
+                _line(ax, [p[0] for p in pts], [p[1] for p in pts], _pair_label(method, opp, " (paper)"), method,
+                      PAPER_STYLE)
+            ax.set_xlabel("checkpoint (paper, in training order)")
+            ax.set_xticks(sorted({extra(r, "checkpoint") for r in pap}))
+            ax.set_title("paper (read off)")
+        else:
+            seen: dict[str | None, int] = {}  # several series of one method (other lambdas): other markers
+            for (exp, method, opp, judge, lam), rs in sorted(
+                    group(mine, lambda r: (r["experiment"], r.get("method"), opponent(r), r.get("judge") or "?",
+                                           r.get("lambda") if r.get("lambda") is not None else -1.0)).items(),
+                    key=lambda kv: (kv[0][0], method_key(kv[0][1]), kv[0][2:])):
+                by_x = group(rs, lambda r: r["tuples_seen"])
+                xs = sorted(by_x)
+                ys = [stat(pct(r) for r in by_x[x]).mean for x in xs]
+                suffix = f" (ours, {judge}" + (f", λ={lam:g}" if lam >= 0 else "") + ")" + (f" [{exp}]" if multi else "")
+                nth = seen.setdefault(method, 0)
+                seen[method] += 1
+                _line(ax, xs, ys, _pair_label(method, opp, suffix), method,
+                      {**OURS_STYLE, "marker": MARKERS[nth % len(MARKERS)]}, err=_err(by_x))
+            ax.set_xlabel("tuples seen")
+            ax.xaxis.set_major_formatter(EngFormatter(sep=""))
+            ax.set_title("ours")
+        ax.set_ylabel(f"win rate on {tname} (%)")
+        ax.set_ylim(bottom=0)
+        _finish(fig, [ax], legend_axes=ax)
+    fig.suptitle(f"{tname} win rate vs training progress", fontsize=8.5)
+    return Plot("fig2b", title, fig, notes)
+
+
+# -- Fig. 3: leaderboard tasks vs tuples seen --------------------------------------------------------------
+def fig3(records: list[dict]) -> Plot:
+    """One panel per leaderboard task: ours vs tuples seen per method; the paper's v1 Table 3 end points and
+    the SFT start (Table 3) as horizontal reference lines (the spec has no read-offs of the curves)."""
+    title = "Fig. 3: Open LLM Leaderboard tasks vs tuples seen"
+    mine = [r for r in ours(records) if r["task"] in LEADER_TASKS]
+    curves = [r for r in mine if r.get("tuples_seen") is not None and r.get("method") not in START_METHODS]
+    starts = [r for r in mine if r.get("method") in START_METHODS]
+    ends = paper(records, "Table 3 (v1)")
+    sft_paper = [r for r in paper(records, "Table 3 (revised)") if r.get("method") in START_METHODS]
+    notes = []
+    if not curves:
+        notes.append("Fig. 3: no leaderboard records of ours with tuples_seen (training checkpoints)")
+    if not ends:
+        notes.append("Fig. 3: no paper end points (Table 3 (v1) records)")
+    if not (curves or starts or ends or sft_paper):
+        return Plot("fig3", title, None, notes)
+    fig = new_figure(FULL_WIDTH, 4.6)
+    axes = fig.subplots(2, 3).ravel()
+    multi = len(experiments(mine)) > 1
+    for ax, task in zip(axes, LEADER_TASKS):
+        for (exp, method), rs in sorted(group([r for r in curves if r["task"] == task],
+                                              lambda r: (r["experiment"], r.get("method"))).items(),
+                                        key=lambda kv: (kv[0][0], method_key(kv[0][1]))):
+            by_x = group(rs, lambda r: r["tuples_seen"])
+            xs = sorted(by_x)
+            ys = [stat(pct(r) for r in by_x[x]).mean for x in xs]
+            _line(ax, xs, ys, _series_label(method, exp, multi, " (ours)"), method, OURS_STYLE, err=_err(by_x))
+        for (exp, method), rs in sorted(group([r for r in starts if r["task"] == task],
+                                              lambda r: (r["experiment"], r.get("method"))).items()):
+            value = stat(pct(r) for r in rs).mean
+            with matplotlib.rc_context(STYLE):
+                ax.axhline(value, color=colour(method), linestyle="-.", linewidth=1.0,
+                           label=_series_label(method, exp, multi, " start (ours)"))
+        for rs, suffix, style in ((sorted(ends, key=lambda r: method_key(r.get("method"))), " end (paper v1)", "--"),
+                                  (sft_paper, " (paper)", ":")):
+            for r in rs:
+                if r["task"] == task:
+                    with matplotlib.rc_context(STYLE):
+                        ax.axhline(pct(r), color=colour(r.get("method")), linestyle=style, linewidth=1.0,
+                                   label=f"{method_label(r.get('method'))}{suffix}")
+        ax.set_title(LEADER_LABELS[task])
+        ax.set_ylabel("score (%)")
+        if curves:
+            ax.set_xlabel("tuples seen")
+            ax.xaxis.set_major_formatter(EngFormatter(sep=""))
+        else:
+            ax.set_xticks([])
+    _finish(fig, axes, ncol=5)
+    fig.suptitle("Open LLM Leaderboard tasks vs tuples seen" + ("" if curves else
+                 " (no curves: end points only)"), fontsize=8.5)
+    return Plot("fig3", title, fig, notes)
+
+
+def build_plots(records: list[dict], winrate_task: str = "vicuna-bench") -> list[Plot]:
+    return [fig1(records), fig2a(records, winrate_task), fig2b(records, winrate_task), fig3(records)]

@@ -1,0 +1,177 @@
+"""Reading and grouping records for the report: inputs, method names and order, final checkpoints, seeds.
+
+Shared by bench.tables and bench.plots. "Ours" means every record whose experiment is not `paper`; the paper's
+numbers are picked by their `source` (e.g. "Table 3 (v1)").
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bench.records import as_fraction, load_records
+
+PAPER = "paper"
+METHOD_LABELS = {
+    "base": "Base", "sft": "SFT", "dpo": "DPO", "ipo": "IPO", "sr-dpo": "Sr-DPO", "sr-ipo": "Sr-IPO",
+    "hinge": "Hinge", "robust": "Robust DPO", "cdpo": "cDPO", "simpo": "SimPO", "odpo": "ODPO",
+}
+METHOD_ORDER = tuple(METHOD_LABELS)
+# The baseline each method is tested against (Welch t-test marks); Sr-X against X, margin baselines against DPO.
+BASELINE = {"sr-dpo": "dpo", "sr-ipo": "ipo", "hinge": "dpo", "robust": "dpo", "cdpo": "dpo", "simpo": "dpo",
+            "odpo": "dpo"}
+SR_METHODS = ("sr-dpo", "sr-ipo")
+LEADER_TASKS = ("arc", "hellaswag", "winogrande", "mmlu", "truthfulqa", "gsm8k")
+LEADER_LABELS = {"arc": "ARC", "hellaswag": "HellaSwag", "winogrande": "WinoGrande", "mmlu": "MMLU",
+                 "truthfulqa": "TruthfulQA", "gsm8k": "GSM8K", "average": "Avg"}
+WINRATE_TASKS = {"mt-bench": "MT-Bench", "vicuna-bench": "Vicuna-Bench", "sr-questions": "Sr-questions"}
+START_METHODS = ("sft", "base")
+
+
+def method_label(method: str | None) -> str:
+    return METHOD_LABELS.get(method or "", method or "?")
+
+
+def method_key(method: str | None) -> tuple[int, str]:
+    """Sort key: the known methods in their fixed order, then others alphabetically."""
+    m = method or ""
+    return (METHOD_ORDER.index(m), "") if m in METHOD_ORDER else (len(METHOD_ORDER), m)
+
+
+def is_paper(rec: dict) -> bool:
+    return rec["experiment"] == PAPER
+
+
+def ours(records: Iterable[dict]) -> list[dict]:
+    return [r for r in records if not is_paper(r)]
+
+
+def paper(records: Iterable[dict], source_prefix: str) -> list[dict]:
+    return [r for r in records if is_paper(r) and (r.get("source") or "").startswith(source_prefix)]
+
+
+def extra(rec: dict, key: str, default=None):
+    return (rec.get("extra") or {}).get(key, default)
+
+
+def pct(rec: dict) -> float:
+    """A rate in percent: fraction records x 100, percent records as stored."""
+    return 100.0 * as_fraction(rec) if rec.get("unit") in ("fraction", "percent") else rec["value"]
+
+
+def opponent(rec: dict) -> str:
+    return str(extra(rec, "opponent", "?"))
+
+
+def variant(rec: dict) -> str:
+    """Sr-DPO ablation variant: extra.variant, else 'naive-delta' when extra.refine is 'naive', else 'proposed'."""
+    v = extra(rec, "variant")
+    if v:
+        return str(v)
+    return "naive-delta" if extra(rec, "refine") == "naive" else "proposed"
+
+
+# -- inputs ------------------------------------------------------------------------------------------------
+def is_run_dir(path: Path) -> bool:
+    return (path / "metrics.jsonl").is_file() and (path / "run_config.json").is_file()
+
+
+def load_inputs(paths: Iterable[str | Path]) -> tuple[list[dict], list[str]]:
+    """Records from result folders / JSONL files and training run folders (converted by bench.train_records).
+
+    A folder holding metrics.jsonl + run_config.json is a run; other folders are searched for run folders and
+    record files (*.jsonl outside run folders). Returns (records, notes on what was read)."""
+    from bench.train_records import run_records
+
+    records, notes = [], []
+    for p in map(Path, paths):
+        if not p.exists():
+            raise FileNotFoundError(f"no results at {p}")
+        if p.is_dir() and is_run_dir(p):
+            recs = run_records(p)
+            records += recs
+            notes.append(f"{p}: training run, {len(recs)} records")
+            continue
+        if p.is_file():
+            records += load_records(p)
+            continue
+        runs = sorted(d for d in p.rglob("*") if d.is_dir() and is_run_dir(d))
+        for d in runs:
+            records += run_records(d)
+        files = sorted(f for f in p.rglob("*.jsonl") if not any(r in f.parents for r in runs))
+        if files:
+            records += load_records(*files)
+        if runs:
+            notes.append(f"{p}: {len(runs)} training run(s) and {len(files)} record file(s)")
+    return records, notes
+
+
+# -- grouping ----------------------------------------------------------------------------------------------
+def _progress(rec: dict) -> float:
+    """Checkpoint position for picking the final one: tuples_seen, then step; unknown counts as final."""
+    if rec.get("tuples_seen") is not None:
+        return float(rec["tuples_seen"])
+    if rec.get("step") is not None:
+        return float(rec["step"])
+    return math.inf
+
+
+def final_checkpoints(records: Iterable[dict], key: Callable[[dict], tuple]) -> list[dict]:
+    """Of the records sharing `key` and seed, those at the latest checkpoint (all of them when tied)."""
+    groups: dict[tuple, list[dict]] = defaultdict(list)
+    for r in records:
+        groups[(key(r), r.get("seed"))].append(r)
+    out = []
+    for recs in groups.values():
+        last = max(_progress(r) for r in recs)
+        out += [r for r in recs if _progress(r) == last]
+    return out
+
+
+def group(records: Iterable[dict], key: Callable[[dict], Any]) -> dict[Any, list[dict]]:
+    out: dict[tuple, list[dict]] = defaultdict(list)
+    for r in records:
+        out[key(r)].append(r)
+    return dict(out)
+
+
+@dataclass(frozen=True)
+class Stat:
+    mean: float
+    std: float | None
+    n: int
+    values: tuple[float, ...]
+
+
+def stat(values: Iterable[float]) -> Stat:
+    """Mean and sample standard deviation (ddof=1; None for one value)."""
+    vals = tuple(sorted(float(v) for v in values))  # sorted: the same sums whatever the record order
+    if not vals:
+        raise ValueError("no values")
+    mean = sum(vals) / len(vals)
+    std = math.sqrt(sum((v - mean) ** 2 for v in vals) / (len(vals) - 1)) if len(vals) > 1 else None
+    return Stat(mean, std, len(vals), vals)
+
+
+def welch_p(a: Iterable[float], b: Iterable[float]) -> float | None:
+    """Welch's t-test p-value (two-sided), or None with fewer than 2 values on a side or no variance."""
+    from scipy import stats
+
+    a, b = list(a), list(b)
+    if len(a) < 2 or len(b) < 2:
+        return None
+    p = float(stats.ttest_ind(a, b, equal_var=False).pvalue)
+    return None if math.isnan(p) else p
+
+
+def experiments(records: Iterable[dict]) -> list[str]:
+    return sorted({r["experiment"] for r in records})
+
+
+def ours_label(experiment: str, n: int, single_experiment: bool, what: str = "seed") -> str:
+    base = "ours" if single_experiment else f"ours: {experiment}"
+    return f"{base} ({n} {what}{'s' if n != 1 else ''})"
