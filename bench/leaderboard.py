@@ -337,13 +337,18 @@ def main(args: argparse.Namespace) -> int:
         keys = choose_tasks(args.tasks, args.data_source)
         if args.backend == "vllm":
             check_vllm()
+        if args.backend == "local-completions" and not args.base_url:
+            raise LeaderboardError("--backend local-completions needs --base-url (an OpenAI-compatible "
+                                   "/v1/completions endpoint that returns logprobs with echo)")
         cache_dir = Path(args.cache_dir)
         taskset = prepare(args.data_source, keys, cache_dir, arc_split=args.arc_split)
         models = (checkpoints(args.checkpoints, args.with_base) if args.checkpoints
                   else [(args.model, run_info(args.model))])
         from lm_eval.tasks import TaskManager
 
-        task_manager = TaskManager(include_path=str(taskset.include_path) if taskset.include_path else None)
+        # generated tasks include lm-eval's own YAMLs by path, so indexing lm-eval's whole task tree is not needed
+        task_manager = (TaskManager(include_path=str(taskset.include_path), include_defaults=False)
+                        if taskset.include_path else TaskManager())
         experiment = args.experiment or Path(args.out).resolve().name
         records = []
         for model, info in models:
