@@ -105,12 +105,18 @@ def write_records(path: str | os.PathLike, records: Iterable[dict]) -> Path:
     return Path(path)
 
 
+# In folders, training logs are not records (bench.train_records converts them); they are left out.
+NOT_RECORDS = {"metrics.jsonl"}
+
+
 def load_records(*paths: str | os.PathLike) -> list[dict]:
-    """Read records from JSONL files or folders of them (recursively, sorted); validate each line."""
+    """Read records from JSONL files or folders of them (recursively, sorted; training logs `metrics.jsonl`
+    and checkpoint folders left out); validate each line."""
     files: list[Path] = []
     for p in map(Path, paths):
         if p.is_dir():
-            files.extend(sorted(p.rglob("*.jsonl")))
+            files.extend(f for f in sorted(p.rglob("*.jsonl")) if f.name not in NOT_RECORDS
+                         and not any(part.startswith("checkpoint-") for part in f.relative_to(p).parts))
         elif p.exists():
             files.append(p)
         else:

@@ -103,3 +103,10 @@ def test_truncated_away_pairs_are_dropped_and_counted():
     assert report.skipped == {"response truncated to nothing (prompt fills max_length)": 1}
     with pytest.raises(ValueError, match="row 1: response truncated to nothing"):
         tokenize_pairs(tok, pairs, TokenizeSettings(max_length=60, max_prompt_length=60), progress=False)
+
+
+def test_hub_id_offline_fails_clearly(monkeypatch):
+    monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    with pytest.raises(Exception, match="Couldn't reach 'someorg/some-prefs'"):
+        load_pairs("someorg/some-prefs")
