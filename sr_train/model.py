@@ -69,12 +69,15 @@ def export_hf(name_or_path: str, out_dir: str | os.PathLike) -> Path:
     out = Path(out_dir)
     if (out / "config.json").exists() and (out / "model.safetensors").exists() and (out / "tokenizer_config.json").exists():
         return out
-    tmp = out.with_name(out.name + ".partial")
+    tmp = out.with_name(f".{out.name}.{os.getpid()}.partial")
     load_model(name_or_path).save_pretrained(tmp, safe_serialization=True)
     load_tokenizer(name_or_path).save_pretrained(tmp)
-    if out.exists():
+    try:
+        os.replace(tmp, out)  # atomic; another process may have finished first
+    except OSError:
         import shutil
 
-        shutil.rmtree(out)
-    os.replace(tmp, out)
+        shutil.rmtree(tmp, ignore_errors=True)
+        if not (out / "config.json").exists():
+            raise
     return out

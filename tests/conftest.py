@@ -33,4 +33,4 @@ def smollm2_dir() -> Path:
     from sr_train.assets import smollm2_gguf
     from sr_train.model import export_hf
 
-    return export_hf(str(smollm2_gguf()), REPO / ".cache" / "smollm2-hf")
+    return export_hf(str(smollm2_gguf()), REPO / ".cache" / "smollm2-hf")  # the folder builtin: names use too
