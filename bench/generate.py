@@ -20,6 +20,7 @@ from typing import Any
 
 from tqdm.auto import tqdm
 
+from bench.checkpoints import model_label, run_info
 from bench.questions import Question, QuestionError, QuestionSet, load_questions
 from sr_train.files import append_jsonl
 
@@ -55,42 +56,6 @@ class Decoding:
 
 
 # -- what the model is -------------------------------------------------------------------------------------
-def model_label(model: str) -> str:
-    """A readable key for a model: `<run>/checkpoint-<step>`, a folder or file name, or the hub id."""
-    path = Path(model)
-    if model.endswith(".gguf"):
-        return path.stem
-    if path.is_dir():
-        path = path.resolve()
-        return f"{path.parent.name}/{path.name}" if path.name.startswith("checkpoint-") else path.name
-    return model
-
-
-def run_info(model: str) -> dict[str, Any]:
-    """Method, beta, lambda, seed, step and tuples_seen when `model` is a sr-train run or checkpoint folder."""
-    path = Path(model)
-    if not path.is_dir():
-        return {}
-    info: dict[str, Any] = {}
-    for folder in (path, path.parent):
-        cfg_file = folder / "run_config.json"
-        if cfg_file.is_file():
-            cfg = json.loads(cfg_file.read_text(encoding="utf-8"))
-            for src, dst in (("loss", "method"), ("beta", "beta"), ("lam", "lambda"), ("seed", "seed"),
-                             ("batch_size", "batch_size")):
-                if cfg.get(src) is not None:
-                    info[dst] = cfg[src]
-            break
-    state_file = path / "trainer_state.json"
-    if state_file.is_file():
-        step = json.loads(state_file.read_text(encoding="utf-8")).get("global_step")
-        if isinstance(step, int):
-            info["step"] = step
-            if isinstance(info.get("batch_size"), int):
-                info["tuples_seen"] = step * info["batch_size"]
-    return info
-
-
 # -- backends ----------------------------------------------------------------------------------------------
 class HFGenerator:
     """transformers generate() with left padding; greedy when temperature is 0."""

@@ -29,6 +29,8 @@ from typing import Any
 
 from tqdm.auto import tqdm
 
+from bench.checkpoints import RunInfoError, model_label
+from bench.checkpoints import run_info as _run_info
 from bench.leaderboard_data import DataSourceError, TaskSet, prepare
 from bench.leaderboard_records import RawResultError, build_records, table
 from bench.leaderboard_spec import LEADERBOARD, TASK_ORDER, parse_tasks
@@ -45,45 +47,12 @@ class LeaderboardError(RuntimeError):
 
 
 # -- which models ------------------------------------------------------------------------------------------
-def model_label(model: str) -> str:
-    """`<run>/checkpoint-<step>` for a checkpoint folder, else the folder/file name or the hub id."""
-    path = Path(model)
-    if path.exists():
-        path = path.resolve()
-        if path.name.startswith("checkpoint-"):
-            return f"{path.parent.name}/{path.name}"
-        return path.stem if path.suffix == ".gguf" else path.name
-    return model
-
-
 def run_info(model: str) -> dict[str, Any]:
-    """method, beta, lambda, seed, step, tuples_seen of a sr-train run folder or checkpoint (empty otherwise)."""
-    path = Path(model)
-    if not path.is_dir():
-        return {}
-    info: dict[str, Any] = {}
-    for folder in (path, path.parent):
-        cfg_file = folder / "run_config.json"
-        if cfg_file.is_file():
-            cfg = _read_json(cfg_file)
-            for src, dst in (("loss", "method"), ("beta", "beta"), ("lam", "lambda"), ("seed", "seed")):
-                if cfg.get(src) is not None:
-                    info[dst] = cfg[src]
-            batch = cfg.get("batch_size")
-            break
-    else:
-        batch = None
-    state_file = path / "trainer_state.json"
-    if state_file.is_file():
-        step = _read_json(state_file).get("global_step")
-        if not isinstance(step, int):
-            raise LeaderboardError(f"{state_file}: global_step must be an integer, got {step!r}")
-        info["step"] = step
-        if not isinstance(batch, int):
-            raise LeaderboardError(f"{path.parent / 'run_config.json'}: batch_size (an integer) is needed for "
-                                   f"tuples_seen = global_step x batch_size; got {batch!r}")
-        info["tuples_seen"] = step * batch
-    return info
+    """Training facts of a checkpoint (bench.checkpoints.run_info, strict), as a LeaderboardError when unreadable."""
+    try:
+        return {k: v for k, v in _run_info(model, strict=True).items() if k != "batch_size"}
+    except RunInfoError as e:
+        raise LeaderboardError(str(e)) from None
 
 
 def checkpoints(run_dir: str, with_base: bool) -> list[tuple[str, dict[str, Any]]]:
@@ -98,7 +67,9 @@ def checkpoints(run_dir: str, with_base: bool) -> list[tuple[str, dict[str, Any]
             found.append((int(m.group(1)), p))
     if not found:
         raise LeaderboardError(f"--checkpoints {run_dir}: no checkpoint-<step>/ folders in it")
-    out = [(str(p), run_info(str(p))) for _, p in sorted(found)]
+    # LoRA runs keep a merged plain model beside each adapter checkpoint: evaluate that one
+    out = [(str(p / "merged") if (p / "merged" / "config.json").is_file() else str(p), run_info(str(p)))
+           for _, p in sorted(found)]
     if with_base:
         cfg_file = root / "run_config.json"
         cfg = _read_json(cfg_file) if cfg_file.is_file() else {}
