@@ -8,8 +8,11 @@ Measured after warm-up steps: step time, tokens/s (every non-pad token of prompt
 the policy trains on; the p+x view of Sr-* is extra work, not counted as tokens), peak GPU memory, and
 MFU = F * N * tokens/s / PEAK_FLOPS, N = all parameters (tied embeddings once), attention FLOPs left out,
 F = 6 (policy forward + backward) or 8 when a reference forward runs each step; for Sr-* we also report
-`mfu_with_aug` adding 2N per p+x token. PEAK_FLOPS = 800e12: the H100's dense bf16 matmul rate as measured on
-the lent machine (../shared/device/README.md), so our MFU numbers compare with the TRL baseline there.
+the p+x tokens the aug forward computes per step (`aug_tokens_per_step`: non-pad; `aug_slots_per_step`: with
+padding, what the GPU runs) and `mfu_with_aug` adding 2N per computed non-pad p+x token. With `+prefix` the p+x
+view runs as shared prefixes (n rows) + responses (2n rows) against their KV cache, so fewer p+x tokens.
+PEAK_FLOPS = 800e12: the H100's dense bf16 matmul rate as measured on the lent machine
+(../shared/device/README.md), so our MFU numbers compare with the TRL baseline there.
 
   python benchmarks/train_speed.py                  # GPU: all shapes, writes results/perf/<date>-<device>.json
   python benchmarks/train_speed.py --smoke --out /tmp/perf.json   # CPU, seconds, tiny shape
@@ -123,7 +126,7 @@ def _args(out: str, bs: int, steps: int, cuda: bool, **kw) -> dict:
 
 
 def summarise(clock: StepClock, tokens: list[int], warmup: int, n_params: int, flops_per_token: int,
-              cuda: bool, aug_tokens: list[int] | None = None) -> dict:
+              cuda: bool, aug_tokens: list[int] | None = None, aug_slots: list[int] | None = None) -> dict:
     timed = len(clock.marks) - warmup
     seconds = clock.marks[-1] - clock.marks[warmup - 1]
     tok = sum(tokens[warmup:warmup + timed])
@@ -133,6 +136,8 @@ def summarise(clock: StepClock, tokens: list[int], warmup: int, n_params: int, f
            "mfu": flops_per_token * n_params * tps / PEAK_FLOPS}
     if aug_tokens is not None:
         aug_tps = sum(aug_tokens[warmup:warmup + timed]) / seconds
+        out["aug_tokens_per_step"] = sum(aug_tokens[warmup:warmup + timed]) / timed
+        out["aug_slots_per_step"] = sum(aug_slots[warmup:warmup + timed]) / timed
         out["mfu_with_aug"] = (flops_per_token * n_params * tps + 2 * n_params * aug_tps) / PEAK_FLOPS
     return out
 
@@ -164,8 +169,18 @@ def run_trl(base, rows, bs, warmup, steps, cuda, precompute: bool, dtype) -> dic
     return result
 
 
+def aug_counts(inputs: dict) -> tuple[torch.Tensor, int] | None:
+    """(non-pad tokens, padded slots) the p+x forward computes for this batch; None without a p+x view."""
+    keys = ("augp_attention_mask", "augr_attention_mask") if "augp_attention_mask" in inputs else (
+        ("aug_attention_mask",) if "aug_attention_mask" in inputs else ())
+    if not keys:
+        return None
+    return sum(inputs[k].sum() for k in keys), sum(inputs[k].numel() for k in keys)
+
+
 def run_ours(base, rows, bs, warmup, steps, cuda, run: str, dtype) -> dict:
-    """`run` is a loss name with optional modifiers: +grouped (length-grouped batches), +pad64, +compile."""
+    """`run` is a loss name with optional modifiers: +grouped (length-grouped batches), +pad64, +compile,
+    +prefix (Sr-*: shared-prefix p+x forward)."""
     loss, *mods = run.split("+")
     policy = copy.deepcopy(base).to(dtype)
     device = torch.device("cuda" if cuda else "cpu")
@@ -180,20 +195,23 @@ def run_ours(base, rows, bs, warmup, steps, cuda, run: str, dtype) -> dict:
                                    autocast=autocast_context(cuda, device), progress=False)
     ref_seconds = time.perf_counter() - t0
     attach(examples, refs)
-    clock, tokens, aug_tokens = StepClock(), [], []
+    clock, tokens, aug_tokens, aug_slots = StepClock(), [], [], []
 
     class Counting(PreferenceTrainer):
         def training_step(self, model, inputs, *a, **k):
             tokens.append(inputs["attention_mask"].sum())
-            if "aug_attention_mask" in inputs:
-                aug_tokens.append(inputs["aug_attention_mask"].sum())
+            counts = aug_counts(inputs) if needs_aug_view(loss, "prompt") else None
+            if counts is not None:
+                aug_tokens.append(counts[0])
+                aug_slots.append(counts[1])
             return super().training_step(model, inputs, *a, **k)
 
     with tempfile.TemporaryDirectory() as out:
         args = TrainingArguments(**_args(out, bs, warmup + steps, cuda), remove_unused_columns=False,
                                  ddp_find_unused_parameters=False, torch_compile="compile" in mods)
         trainer = Counting(model=policy, args=args, train_dataset=ListDataset(examples),
-                           data_collator=PairCollator(VOCAB_WORDS, 64 if "pad64" in mods else None), loss_name=loss,
+                           data_collator=PairCollator(VOCAB_WORDS, 64 if "pad64" in mods else None,
+                                                      aug_shared_prefix="prefix" in mods), loss_name=loss,
                            loss_params=LossParams(beta=0.1, lam=0.5), global_batch_size=bs, callbacks=[clock],
                            lengths=pair_lengths(examples) if "grouped" in mods else None)
         if cuda:
@@ -201,7 +219,7 @@ def run_ours(base, rows, bs, warmup, steps, cuda, run: str, dtype) -> dict:
         trainer.train()
     n_params = sum(p.numel() for p in policy.parameters())
     result = summarise(clock, [int(t) for t in tokens], warmup, n_params, 6, cuda,
-                       [int(t) for t in aug_tokens] if aug_tokens else None)
+                       [int(t) for t in aug_tokens] if aug_tokens else None, aug_slots or None)
     result["reference_precompute_s"] = ref_seconds
     del trainer, policy
     return result
@@ -217,7 +235,8 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--shapes", default="smollm2-135m,qwen2.5-0.5b,llama-1.5b")
     ap.add_argument("--runs", default="trl-default,trl-precomputed,dpo,sr-dpo,sr-ipo",
-                    help="trl-default, trl-precomputed, or our loss name with optional +grouped, +pad64, +compile")
+                    help="trl-default, trl-precomputed, or our loss name with optional +grouped, +pad64, +compile, "
+                         "+prefix (Sr-*: shared-prefix p+x forward)")
     ap.add_argument("--batch-size", type=int, default=16)
     ap.add_argument("--dtype", default="bfloat16", help="weights' dtype (bf16 autocast on the GPU either way)")
     ap.add_argument("--trl-fp32-default", action="store_true", help="also run TRL's default with fp32 weights")
@@ -272,10 +291,11 @@ def main(argv: list[str] | None = None) -> int:
               "results": results}
     out = a.out or str(REPO / "results" / "perf" / f"{time.strftime('%Y-%m-%d')}-{device.replace(' ', '_')}.json")
     atomic_write_json(out, report)
-    print(f"\n{'shape':14} {'run':18} {'step s':>7} {'tok/s':>9} {'peak GiB':>8} {'MFU':>6}")
+    print(f"\n{'shape':14} {'run':36} {'step s':>7} {'tok/s':>9} {'peak GiB':>8} {'MFU':>6} {'aug tok/step':>12}")
     for (shape, run), r in last.items():
-        print(f"{shape:14} {run:18} {r['step_time_s']:7.3f} {r['tokens_per_s']:9.0f} {r['peak_mem_gib']:8.1f} "
-              f"{r['mfu']:6.1%}")
+        aug = f"{r['aug_tokens_per_step']:12.0f}" if "aug_tokens_per_step" in r else f"{'':12}"
+        print(f"{shape:14} {run:36} {r['step_time_s']:7.3f} {r['tokens_per_s']:9.0f} {r['peak_mem_gib']:8.1f} "
+              f"{r['mfu']:6.1%} {aug}")
     if a.summary and cuda:
         write_summary(last, device, a.summary, out)
     print(f"wrote {out}")
@@ -298,8 +318,9 @@ def merge(paths: list[str], out: str, summary: str) -> int:
 
 
 def _pair_for(last: dict, shape: str, run: str) -> dict | None:
-    """The warm dpo run to compare a Sr-* run with: same modifiers if warm, else plain `dpo`."""
-    mods = run.split("+", 1)[1] if "+" in run else ""
+    """The warm dpo run to compare a Sr-* run with: same modifiers if warm (less +prefix, which only changes the
+    p+x view), else plain `dpo`."""
+    mods = "+".join(m for m in run.split("+")[1:] if m != "prefix")
     for name in (f"dpo+{mods}" if mods else "dpo", "dpo"):
         r = last.get((shape, name))
         if r and not r.get("cold"):

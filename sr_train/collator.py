@@ -2,6 +2,8 @@
 
 Each view (x, and p+x when present) becomes input_ids / attention_mask / completion_mask, right-padded;
 precomputed reference log-probs and quality scores ride along as float tensors.
+With `aug_shared_prefix`, the p+x view also comes split for the shared-prefix forward: `augp_*` (n rows: each
+pair's prefix p+x, left-padded) and `augr_*` (2n rows [chosen; rejected]: the responses alone, right-padded).
 """
 
 from __future__ import annotations
@@ -30,10 +32,26 @@ def pad_view(prompts: list[list[int]], completions: list[list[int]], pad_id: int
     return {"input_ids": ids, "attention_mask": attn, "completion_mask": comp}
 
 
+def pad_side(seqs: list[list[int]], pad_id: int, left: bool,
+             pad_to_multiple_of: int | None = None) -> dict[str, torch.Tensor]:
+    """input_ids / attention_mask of `seqs`, padded on the left or on the right."""
+    width = max(map(len, seqs))
+    if pad_to_multiple_of:
+        width = -(-width // pad_to_multiple_of) * pad_to_multiple_of
+    ids = torch.full((len(seqs), width), pad_id, dtype=torch.long)
+    attn = torch.zeros((len(seqs), width), dtype=torch.long)
+    for i, s in enumerate(seqs):
+        cols = slice(width - len(s), width) if left else slice(0, len(s))
+        ids[i, cols] = torch.tensor(s, dtype=torch.long)
+        attn[i, cols] = 1
+    return {"input_ids": ids, "attention_mask": attn}
+
+
 @dataclass
 class PairCollator:
     pad_token_id: int
     pad_to_multiple_of: int | None = None
+    aug_shared_prefix: bool = False  # also emit augp_* / augr_* (see the module docstring)
 
     def __call__(self, features: list[dict]) -> dict[str, torch.Tensor]:
         batch = pad_view([f["prompt_ids"] for f in features] * 2,
@@ -44,7 +62,15 @@ class PairCollator:
                            [f["aug_chosen_ids"] for f in features] + [f["aug_rejected_ids"] for f in features],
                            self.pad_token_id, self.pad_to_multiple_of)
             batch.update({f"aug_{k}": v for k, v in aug.items()})
+            if self.aug_shared_prefix:
+                batch.update(self._shared_prefix_view(features))
         for key in (*REF_KEYS, "score_chosen", "score_rejected"):
             if all(f.get(key) is not None for f in features):
                 batch[key] = torch.tensor([float(f[key]) for f in features], dtype=torch.float32)
         return batch
+
+    def _shared_prefix_view(self, features: list[dict]) -> dict[str, torch.Tensor]:
+        prefix = pad_side([f["aug_prompt_ids"] for f in features], self.pad_token_id, True, self.pad_to_multiple_of)
+        responses = pad_side([f["aug_chosen_ids"] for f in features] + [f["aug_rejected_ids"] for f in features],
+                             self.pad_token_id, False, self.pad_to_multiple_of)
+        return {**{f"augp_{k}": v for k, v in prefix.items()}, **{f"augr_{k}": v for k, v in responses.items()}}

@@ -71,6 +71,8 @@ class TrainConfig:
     group_by_length: bool = _f(False, "batch pairs of similar length together (less padding; changes data order)")
     pad_to_multiple_of: int | None = _f(None, "pad each batch's length to a multiple of N (e.g. 64 on GPUs)")
     torch_compile: bool = _f(False, "compile the model with torch.compile (dynamic shapes)")
+    aug_shared_prefix: bool = _f(False, "sr-* p+x forward: run each pair's prefix p+x once with a KV cache, then "
+                                 "both responses against it (same log-probs, fewer tokens; GPU speed-up not yet measured)")
     attn_implementation: str | None = _f(None, "attention kernel: eager, sdpa, flash_attention_2 (default: library's)")
     trust_remote_code: bool = _f(False, "allow model code from the hub (off by default)")
     lora: bool = _f(False, "train LoRA adapters; the reference is the adapter-disabled policy")

@@ -7,11 +7,15 @@ Two paths give the same numbers:
   float32 or otherwise, are ever materialised: less memory, and no lm_head work on prompt positions.
 - `logits`: the model's own logits, log-softmax in float32 a chunk at a time (fallback for heads with logit
   scaling or soft-capping, or a non-Linear head).
+
+For the p+x view of Sr-* (no gradient), `shared_prefix_logps` runs each pair's prefix p+x once and both responses
+against its KV cache: the same numbers with n prefix rows instead of 2n.
 """
 
 from __future__ import annotations
 
 import contextlib
+import inspect
 
 import torch
 
@@ -92,25 +96,36 @@ def token_logps(logits: torch.Tensor, labels: torch.Tensor, chunk: int = 1024) -
     return out
 
 
+def _inner(model: torch.nn.Module) -> torch.nn.Module:
+    """The plain HF model inside torch.compile / DDP / PEFT wrappers (for its head, config and signature)."""
+    for name in ("_orig_mod", "module"):
+        wrapped = model._modules.get(name)
+        if wrapped is not None:
+            return _inner(wrapped)
+    return model.get_base_model() if hasattr(model, "get_base_model") else model
+
+
+def _row_sums(pred: torch.Tensor, labels: torch.Tensor, mask: torch.Tensor,
+              weight: torch.Tensor | None) -> torch.Tensor:
+    """Per-row sum of log p(label) at masked positions; `pred` holds hidden states (fused: `weight` given) or logits."""
+    if weight is None:
+        return (token_logps(pred, labels) * mask).sum(-1)
+    rows = torch.arange(mask.shape[0], device=mask.device)[:, None].expand_as(mask)[mask]
+    per_token = _FusedLinearLogps.apply(pred[mask], weight, labels[mask], _compute_dtype(weight))
+    return torch.zeros(mask.shape[0], dtype=torch.float32, device=pred.device).index_add(0, rows, per_token)
+
+
 def sequence_logps(model: torch.nn.Module, input_ids: torch.Tensor, attention_mask: torch.Tensor,
                    completion_mask: torch.Tensor, fused: bool | None = None) -> tuple[torch.Tensor, torch.Tensor]:
     """(sum of response-token log-probs, number of response tokens) per row. `model` may be DDP-wrapped."""
-    inner = getattr(model, "module", model)
-    inner = inner.get_base_model() if hasattr(inner, "get_base_model") else inner
+    inner = _inner(model)
     mask = completion_mask[:, 1:].bool()
     lengths = mask.sum(-1).to(torch.float32)
     if fused is None:
         fused = fused_supported(inner)
-    if not fused:
-        logits = model(input_ids=input_ids, attention_mask=attention_mask, use_cache=False).logits
-        per_token = token_logps(logits[:, :-1], input_ids[:, 1:])
-        return (per_token * mask).sum(-1), lengths
-    with hidden_states_out(inner) as weight:
-        hidden = model(input_ids=input_ids, attention_mask=attention_mask, use_cache=False).logits
-    rows = torch.arange(mask.shape[0], device=mask.device)[:, None].expand_as(mask)[mask]
-    per_token = _FusedLinearLogps.apply(hidden[:, :-1][mask], weight, input_ids[:, 1:][mask], _compute_dtype(weight))
-    sums = torch.zeros(mask.shape[0], dtype=torch.float32, device=hidden.device).index_add(0, rows, per_token)
-    return sums, lengths
+    with hidden_states_out(inner) if fused else contextlib.nullcontext() as weight:
+        out = model(input_ids=input_ids, attention_mask=attention_mask, use_cache=False).logits
+    return _row_sums(out[:, :-1], input_ids[:, 1:], mask, weight), lengths
 
 
 def view_logps(model: torch.nn.Module, batch: dict[str, torch.Tensor], prefix: str = "") -> tuple[
@@ -118,3 +133,59 @@ def view_logps(model: torch.nn.Module, batch: dict[str, torch.Tensor], prefix: s
     """sequence_logps of one view of a collated batch (prefix '' for x, 'aug_' for p+x)."""
     return sequence_logps(model, batch[f"{prefix}input_ids"], batch[f"{prefix}attention_mask"],
                           batch[f"{prefix}completion_mask"])
+
+
+def _forward_kwargs(inner: torch.nn.Module) -> tuple[str, bool]:
+    """(name of the KV-cache argument, whether `logits_to_keep` is accepted) for this model's forward."""
+    params = inspect.signature(inner.forward).parameters
+    return ("cache" if "cache" in params else "past_key_values"), "logits_to_keep" in params
+
+
+def _returned_cache(out) -> object:
+    cache = out.get("cache") if "cache" in out else None
+    return cache if cache is not None else out["past_key_values"]
+
+
+@torch.no_grad()
+def shared_prefix_logps(model: torch.nn.Module, prefix_ids: torch.Tensor, prefix_mask: torch.Tensor,
+                        response_ids: torch.Tensor, response_mask: torch.Tensor,
+                        fused: bool | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """(sum of response-token log-probs, number of response tokens) for 2n rows [chosen; rejected] whose pair i
+    shares the prefix row i (no autograd).
+
+    The n prefixes (left-padded, so all end at the last column) run once with a KV cache; the cache is repeated for
+    the two responses of each pair, which then run against it (right-padded, explicit position ids, attention mask
+    over prefix + response). The first response token's log-prob comes from the prefix's last hidden state.
+    Equals sequence_logps over the concatenated rows up to float rounding.
+    """
+    inner = _inner(model)
+    if fused is None:
+        fused = fused_supported(inner)
+    cache_arg, keep_arg = _forward_kwargs(inner)
+    n = prefix_ids.shape[0]
+    # rows interleaved as c0, r0, c1, r1, ...: the order of the cache after batch_repeat_interleave(2)
+    ids, mask = (t.view(2, n, -1).transpose(0, 1).reshape(2 * n, -1) for t in (response_ids, response_mask))
+    prefix_len = prefix_mask.sum(-1).repeat_interleave(2)
+    with hidden_states_out(inner) if fused else contextlib.nullcontext() as weight:
+        out = model(input_ids=prefix_ids, attention_mask=prefix_mask,
+                    position_ids=(prefix_mask.cumsum(-1) - 1).clamp(min=0), use_cache=True,
+                    **({"logits_to_keep": 1} if keep_arg else {}))
+        last = out.logits[:, -1:].repeat_interleave(2, dim=0)  # predicts each response's first token
+        cache = _returned_cache(out)
+        cache.batch_repeat_interleave(2)
+        positions = prefix_len[:, None] + torch.arange(ids.shape[1], device=ids.device)
+        hidden = model(input_ids=ids, attention_mask=torch.cat([prefix_mask.repeat_interleave(2, dim=0), mask], -1),
+                       position_ids=positions, use_cache=True, **{cache_arg: cache}).logits
+    mask = mask.bool()
+    first = _row_sums(last, ids[:, :1], mask[:, :1], weight)
+    sums = first + _row_sums(hidden[:, :-1], ids[:, 1:], mask[:, 1:], weight)
+    return sums.view(n, 2).T.reshape(-1), response_mask.sum(-1).to(torch.float32)  # back to [chosen; rejected]
+
+
+def aug_view_logps(model: torch.nn.Module, batch: dict[str, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
+    """Log-probs of the p+x view: by the shared-prefix path when the collator made its tensors (`augp_*`,
+    `augr_*`), else view_logps(..., 'aug_'). The shared-prefix path builds no autograd graph."""
+    if "augp_input_ids" in batch:
+        return shared_prefix_logps(model, batch["augp_input_ids"], batch["augp_attention_mask"],
+                                   batch["augr_input_ids"], batch["augr_attention_mask"])
+    return view_logps(model, batch, "aug_")

@@ -145,7 +145,7 @@ def train(cfg: TrainConfig) -> Path:
     facts = {"world_size": world_size, "micro_batch_size": micro, "grad_accum_steps": accum,
              "num_pairs": len(examples), "bf16": use_bf16(cfg), "data_report": data_report}
     common = {"args": args, "train_dataset": ListDataset(examples), "processing_class": tokenizer,
-              "data_collator": PairCollator(tokenizer.pad_token_id, cfg.pad_to_multiple_of),
+              "data_collator": PairCollator(tokenizer.pad_token_id, cfg.pad_to_multiple_of, cfg.aug_shared_prefix),
               "global_batch_size": cfg.batch_size, "metrics_path": str(out_dir / "metrics.jsonl"),
               "lengths": pair_lengths(examples) if cfg.group_by_length else None}
     if cfg.loss == "bt":

@@ -1,8 +1,9 @@
 """PreferenceTrainer: transformers.Trainer with our collator, loss registry, reference handling and metrics.
 
 One gradient forward per step over [chosen; rejected]; for Sr-* with the 'prompt' refinement, one more forward of
-the policy on the p+x view under torch.no_grad (Delta is detached, so no graph is built). Reference log-probs come
-from the batch (precomputed, cached) or, as the fallback, from a live reference forward.
+the policy on the p+x view under torch.no_grad (Delta is detached, so no graph is built), through the same wrapped
+(compiled / DDP) model as the gradient forward, and by the shared-prefix path when the collator split the view.
+Reference log-probs come from the batch (precomputed, cached) or, as the fallback, from a live reference forward.
 """
 
 from __future__ import annotations
@@ -17,12 +18,16 @@ import torch
 from transformers import Trainer, TrainerCallback
 
 from sr_train.files import append_jsonl
-from sr_train.logps import view_logps
+from sr_train.logps import aug_view_logps, view_logps
 from sr_train.losses import LossParams, PairLogps, compute_loss, get_spec, needs_aug_view
 
 
 def is_peft(model: torch.nn.Module) -> bool:
     return hasattr(model, "peft_config") and hasattr(model, "disable_adapter")
+
+
+def _view(model: torch.nn.Module, inputs: dict, prefix: str) -> tuple[torch.Tensor, torch.Tensor]:
+    return aug_view_logps(model, inputs) if prefix == "aug_" else view_logps(model, inputs, prefix)
 
 
 class MetricsTrainer(Trainer):
@@ -83,10 +88,10 @@ class PreferenceTrainer(MetricsTrainer):
         n = inputs["input_ids"].shape[0] // 2
         unwrapped = self.accelerator.unwrap_model(model)
         if self.ref_model is not None:
-            logps, _ = view_logps(self.ref_model, inputs, prefix)
+            logps, _ = _view(self.ref_model, inputs, prefix)
         elif is_peft(unwrapped):
             with unwrapped.disable_adapter():
-                logps, _ = view_logps(unwrapped, inputs, prefix)
+                logps, _ = _view(unwrapped, inputs, prefix)
         else:
             raise RuntimeError("no reference: precompute reference log-probs or pass ref_model")
         return logps[:n], logps[n:]
@@ -109,7 +114,7 @@ class PreferenceTrainer(MetricsTrainer):
                          score_chosen=inputs.get("score_chosen"), score_rejected=inputs.get("score_rejected"))
         if needs_aug_view(self.loss_name, self.loss_params.refine):
             with torch.no_grad():  # Delta is detached: the p+x forward builds no autograd graph
-                aug, _ = view_logps(self.accelerator.unwrap_model(model), inputs, "aug_")
+                aug, _ = aug_view_logps(model, inputs)  # `model` as wrapped: compiled stays compiled
             pair.aug_chosen, pair.aug_rejected = aug[:n], aug[n:]
             pair.ref_aug_chosen, pair.ref_aug_rejected = self._reference(model, inputs, "aug_")
         out = compute_loss(self.loss_name, pair, self.loss_params)
