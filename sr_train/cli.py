@@ -1,7 +1,7 @@
 """`sr-train`: train one model from a YAML config; any config field can be overridden on the command line.
 
 Examples:
-  sr-train --config configs/demo.yaml
+  sr-train --config configs/paper-pythia28-hh.yaml
   sr-train --model path/to/model.gguf --data pairs.jsonl --loss sr-dpo --beta 0.1 --lam 0.5 --max-steps 10
   sr-train --config configs/paper-zephyr-ultrafeedback.yaml --dry-run
 """

@@ -150,6 +150,9 @@ def load_yaml(path: str) -> dict[str, Any]:
         raise ValueError(f"{path}: a config must be a mapping of field: value")
     known = {f.name for f in dataclasses.fields(TrainConfig)}
     unknown = sorted(set(raw) - known)
+    if {"methods", "reward_model"} <= set(raw):
+        raise ValueError(f"{path} is a pipeline config (it has methods: and reward_model:); run it with "
+                         f"`sr-bench pipeline --config {path}`")
     if unknown:
         raise ValueError(f"{path}: unknown config field(s) {unknown}; see sr-train --help")
     return raw

@@ -49,10 +49,21 @@ def test_unknown_yaml_field(tmp_path, capsys):
     assert "unknown config field(s) ['bta']" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("config", sorted(p.name for p in (REPO / "configs").glob("*.yaml")))
+PIPELINE_CONFIGS = ("demo.yaml", "demo-gpu.yaml")  # sr-bench pipeline configs (tests/test_pipeline.py loads them)
+
+
+@pytest.mark.parametrize("config", sorted(p.name for p in (REPO / "configs").glob("*.yaml")
+                                          if p.name not in PIPELINE_CONFIGS))
 def test_shipped_configs_dry_run(config, capsys):
     assert main(["--config", str(REPO / "configs" / config), "--dry-run"]) == 0, capsys.readouterr().err
     assert "config OK" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("config", PIPELINE_CONFIGS)
+def test_pipeline_config_given_to_sr_train_says_so(config, capsys):
+    assert main(["--config", str(REPO / "configs" / config), "--dry-run"]) == 2
+    assert "is a pipeline config (it has methods: and reward_model:); run it with `sr-bench pipeline --config" \
+        in capsys.readouterr().err
 
 
 def test_dry_run_flags_missing_local_files(capsys):
