@@ -32,7 +32,7 @@ from typing import Any
 import yaml
 from tqdm.auto import tqdm
 
-from sr_train.config import TrainConfig
+from sr_train.config import TrainConfig, unknown_fields
 from sr_train.files import atomic_write_json
 
 STAGES = ("train", "reward-model", "leaderboard", "generate", "judge", "report")
@@ -103,8 +103,7 @@ def _section(raw: dict, key: str, cls: type, path: str) -> Any:
 
 
 def _train_config(fields: dict, where: str) -> TrainConfig:
-    known = {f.name for f in dataclasses.fields(TrainConfig)}
-    unknown = sorted(set(fields) - known)
+    unknown = unknown_fields(fields)
     if unknown:
         raise PipelineError(f"{where}: unknown sr-train field(s) {', '.join(unknown)} (see sr-train --help)")
     try:
@@ -196,8 +195,10 @@ def stage_leaderboard(cfg: PipelineConfig) -> bool:
 
     lb, out = cfg.leaderboard, cfg.results_dir / "leaderboard"
     tasks = [t.strip() for t in lb.tasks.split(",") if t.strip()]
-    todo = {run: path for run, path in models(cfg).items() if not _leaderboard_done(out, run, tasks)}
-    for run, path in tqdm(todo.items(), desc="leaderboard", unit="model", disable=not todo):
+    ran = not all(_leaderboard_done(out, run, tasks) for run in models(cfg))
+    # every model goes through sr-bench leaderboard, which skips finished tasks only when their stored settings
+    # match (and refuses results made with other settings), and loads a model only for unfinished tasks
+    for run, path in tqdm(models(cfg).items(), desc="leaderboard", unit="model"):
         argv = ["leaderboard", "--model", path, "--run", run, "--experiment", cfg.name, "--out", str(out),
                 "--tasks", ",".join(tasks), "--data-source", lb.data_source, "--batch-size", str(lb.batch_size),
                 "--dtype", lb.dtype]
@@ -205,7 +206,7 @@ def stage_leaderboard(cfg: PipelineConfig) -> bool:
         argv += ["--device", lb.device] if lb.device else []
         if cli.main(argv) != 0:
             raise PipelineError(f"leaderboard failed for {run} ({path}); see the message above")
-    return bool(todo)
+    return ran
 
 
 def answers_path(cfg: PipelineConfig, run: str) -> Path:
@@ -219,16 +220,16 @@ def stage_generate(cfg: PipelineConfig) -> bool:
     w = cfg.winrate
     qset = load_questions(w.questions, limit=w.limit)
     want = {q.question_id for q in qset.questions}
-    todo = {}
-    for run, path in models(cfg).items():
-        done = {r["question_id"] for r in read_answers(answers_path(cfg, run), repair=True)} \
-            if answers_path(cfg, run).is_file() else set()
-        if not want <= done:
-            todo[run] = path
-    for run, path in tqdm(todo.items(), desc="generate", unit="model", disable=not todo):
-        generate_answers(path, qset, answers_path(cfg, run), max_new_tokens=w.max_new_tokens,
-                         batch_size=w.batch_size, model_name=run, dtype=w.dtype)
-    return bool(todo)
+    ran = False
+    # generate_answers answers only the missing questions, loads no model when none is missing, and refuses a
+    # file made with other decoding settings
+    for run, path in tqdm(models(cfg).items(), desc="generate", unit="model"):
+        answers = answers_path(cfg, run)
+        done = {r["question_id"] for r in read_answers(answers, repair=True)} if answers.is_file() else set()
+        ran |= not want <= done
+        generate_answers(path, qset, answers, max_new_tokens=w.max_new_tokens, batch_size=w.batch_size,
+                         model_name=run, dtype=w.dtype)
+    return ran
 
 
 def judge_pairs(cfg: PipelineConfig) -> list[tuple[str, str]]:

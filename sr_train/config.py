@@ -142,14 +142,18 @@ class TrainConfig:
         return dataclasses.asdict(self)
 
 
+def unknown_fields(raw: dict[str, Any]) -> list[str]:
+    """Keys of `raw` that are not TrainConfig fields, sorted."""
+    return sorted(set(raw) - {f.name for f in dataclasses.fields(TrainConfig)})
+
+
 def load_yaml(path: str) -> dict[str, Any]:
     """Read a YAML config; unknown keys are an error naming the file."""
     with open(path, encoding="utf-8") as f:
         raw = yaml.safe_load(f) or {}
     if not isinstance(raw, dict):
         raise ValueError(f"{path}: a config must be a mapping of field: value")
-    known = {f.name for f in dataclasses.fields(TrainConfig)}
-    unknown = sorted(set(raw) - known)
+    unknown = unknown_fields(raw)
     if {"methods", "reward_model"} <= set(raw):
         raise ValueError(f"{path} is a pipeline config (it has methods: and reward_model:); run it with "
                          f"`sr-bench pipeline --config {path}`")
