@@ -2,8 +2,9 @@
 
 Each view (x, and p+x when present) becomes input_ids / attention_mask / completion_mask, right-padded;
 precomputed reference log-probs and quality scores ride along as float tensors.
-With `aug_shared_prefix`, the p+x view also comes split for the shared-prefix forward: `augp_*` (n rows: each
-pair's prefix p+x, left-padded) and `augr_*` (2n rows [chosen; rejected]: the responses alone, right-padded).
+With `aug_shared_prefix`, the p+x view comes split for the shared-prefix forward instead: `augp_*` (n rows: each
+pair's prefix p+x, left-padded) and `augr_*` (2n rows [chosen; rejected]: the responses alone, right-padded); the
+concatenated `aug_*` tensors are then not built (nothing reads them, and they would be padded and copied each step).
 """
 
 from __future__ import annotations
@@ -51,19 +52,19 @@ def pad_side(seqs: list[list[int]], pad_id: int, left: bool,
 class PairCollator:
     pad_token_id: int
     pad_to_multiple_of: int | None = None
-    aug_shared_prefix: bool = False  # also emit augp_* / augr_* (see the module docstring)
+    aug_shared_prefix: bool = False  # emit augp_* / augr_* in place of aug_* (see the module docstring)
 
     def __call__(self, features: list[dict]) -> dict[str, torch.Tensor]:
         batch = pad_view([f["prompt_ids"] for f in features] * 2,
                          [f["chosen_ids"] for f in features] + [f["rejected_ids"] for f in features],
                          self.pad_token_id, self.pad_to_multiple_of)
-        if "aug_prompt_ids" in features[0]:
+        if "aug_prompt_ids" in features[0] and self.aug_shared_prefix:
+            batch.update(self._shared_prefix_view(features))
+        elif "aug_prompt_ids" in features[0]:
             aug = pad_view([f["aug_prompt_ids"] for f in features] * 2,
                            [f["aug_chosen_ids"] for f in features] + [f["aug_rejected_ids"] for f in features],
                            self.pad_token_id, self.pad_to_multiple_of)
             batch.update({f"aug_{k}": v for k, v in aug.items()})
-            if self.aug_shared_prefix:
-                batch.update(self._shared_prefix_view(features))
         for key in (*REF_KEYS, "score_chosen", "score_rejected"):
             if all(f.get(key) is not None for f in features):
                 batch[key] = torch.tensor([float(f[key]) for f in features], dtype=torch.float32)

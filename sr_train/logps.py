@@ -15,6 +15,7 @@ against its KV cache: the same numbers with n prefix rows instead of 2n.
 from __future__ import annotations
 
 import contextlib
+import functools
 import inspect
 
 import torch
@@ -137,7 +138,12 @@ def view_logps(model: torch.nn.Module, batch: dict[str, torch.Tensor], prefix: s
 
 def _forward_kwargs(inner: torch.nn.Module) -> tuple[str, bool]:
     """(name of the KV-cache argument, whether `logits_to_keep` is accepted) for this model's forward."""
-    params = inspect.signature(inner.forward).parameters
+    return _forward_kwargs_of(type(inner))
+
+
+@functools.cache
+def _forward_kwargs_of(cls: type) -> tuple[str, bool]:  # per class, so not inspected on every step
+    params = inspect.signature(cls.forward).parameters
     return ("cache" if "cache" in params else "past_key_values"), "logits_to_keep" in params
 
 

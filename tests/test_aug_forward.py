@@ -41,8 +41,11 @@ def test_collator_layout(examples):
         for row, key in ((i, "aug_chosen_ids"), (n + i, "aug_rejected_ids")):
             assert b["augr_input_ids"][row][b["augr_attention_mask"][row].bool()].tolist() == e[key]
             assert b["augr_attention_mask"][row, 0] == 1  # right-padded
-    assert "augp_input_ids" not in PairCollator(0)(ex[:3])  # off by default: existing keys only
-    assert set(PairCollator(0)(ex[:3])) < set(b)
+    plain = PairCollator(0)(ex[:3])
+    assert "augp_input_ids" not in plain  # off by default: the concatenated p+x view only
+    split = {k for k in b if k.startswith(("augp_", "augr_"))}
+    assert set(b) - split == {k for k in plain if not k.startswith("aug_")}  # no unused aug_* beside the split view
+    assert all(torch.equal(b[k], plain[k]) for k in set(b) - split)
     assert collate(ex[:3], 64)["augp_input_ids"].shape[1] == 64
 
 
@@ -53,10 +56,10 @@ def test_shared_prefix_equals_plain(examples, fused, attn, pad):
     ex, vocab = examples
     model = tiny_model(vocab, seed=4)
     model.config._attn_implementation = attn
-    batch = collate(ex, pad)
+    batch, plain = collate(ex, pad), PairCollator(0, pad)(ex)
     with torch.no_grad():
-        expect, expect_len = L.sequence_logps(model, batch["aug_input_ids"], batch["aug_attention_mask"],
-                                              batch["aug_completion_mask"], fused=fused)
+        expect, expect_len = L.sequence_logps(model, plain["aug_input_ids"], plain["aug_attention_mask"],
+                                              plain["aug_completion_mask"], fused=fused)
     got, got_len = L.shared_prefix_logps(model, batch["augp_input_ids"], batch["augp_attention_mask"],
                                          batch["augr_input_ids"], batch["augr_attention_mask"], fused=fused)
     torch.testing.assert_close(got, expect, rtol=1e-6, atol=1e-5)  # sums ~100: 1 ulp ~ 8e-6
@@ -147,7 +150,7 @@ def test_compiled_model(examples):
     compiled = torch.compile(model, backend="eager")
     batch = collate(ex, 16)
     with torch.no_grad():
-        expect, _ = L.view_logps(model, batch, "aug_")
+        expect, _ = L.view_logps(model, PairCollator(0, 16)(ex), "aug_")
     got, _ = L.aug_view_logps(compiled, batch)
     torch.testing.assert_close(got, expect, rtol=1e-6, atol=1e-5)
     assert not counters["graph_break"] and counters["stats"]["unique_graphs"] >= 2
