@@ -130,9 +130,10 @@ def pairwise(
     out: str | Path | None = None, run: str | None = None, model_a: str | None = None,
     model_b: str | None = None, method_a: str | None = None, method_b: str | None = None,
     n_boot: int = 2000, seed: int = 0, limit: int | None = None, judge_options: dict | None = None,
+    extra_info: dict | None = None,
 ) -> PairwiseResult:
     """Judge A against B; with `out` (a results folder named for the experiment) also write the records,
-    verdicts and summary there."""
+    verdicts and summary there. `extra_info` is added to the summary (e.g. what the caller's skip logic checks)."""
     a = answers_a if isinstance(answers_a, AnswerSet) else load_answer_set(answers_a, model_a)
     b = answers_b if isinstance(answers_b, AnswerSet) else load_answer_set(answers_b, model_b)
     items, skipped = build_items(a, b)
@@ -154,7 +155,8 @@ def pairwise(
     info = {"run": run, "experiment": experiment, "task": a.question_set, "answers_a": str(a.path),
             "answers_b": str(b.path), "model_a": a.model, "model_b": b.model, "skipped": skipped,
             "per_turn": per_turn, "summary": summary.as_dict(), "judge": judge_obj.info(),
-            "bootstrap": {"n_boot": n_boot, "seed": seed, "level": 0.95, "resampled": "questions"}}
+            "bootstrap": {"n_boot": n_boot, "seed": seed, "level": 0.95, "resampled": "questions"},
+            **(extra_info or {})}
     result = PairwiseResult(summary, judged, records, info)
     if out is not None:
         from bench.records import write_records

@@ -4,9 +4,12 @@ model on an offline leaderboard subset and on reward-model win rates, render the
     sr-bench pipeline --config configs/demo.yaml        # what `make demo` runs: offline, a CPU, minutes
     sr-bench pipeline --config configs/demo-gpu.yaml    # the same on a GPU: full fine-tuning, larger settings
 
-Stages, in order; each is skipped when its outputs exist, so an interrupted run resumes at the unfinished stage
-(and a killed training resumes from its last checkpoint, a killed leaderboard from its last finished task,
-generation from its last answered question):
+Stages, in order; each is skipped when its outputs exist and were made with the config's settings, so an
+interrupted run resumes at the unfinished stage (and a killed training resumes from its last checkpoint, a killed
+leaderboard from its last finished task, generation from its last answered question). Outputs made with other
+settings are never kept silently: a run trained with other training settings, leaderboard results with another
+limit and answers with other decoding settings are refused with a message naming the fields (delete them to redo
+them); win rates are judged again when their answers, reward model or judge settings changed.
 
   train         <runs>/<method>/final/         for each method (sr-train, in this process)
   reward-model  <runs>/reward-model/final/     Bradley-Terry reward model (sr-train --loss bt)
@@ -23,6 +26,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import itertools
+import json
 import sys
 import time
 from dataclasses import dataclass, field
@@ -33,7 +37,7 @@ import yaml
 from tqdm.auto import tqdm
 
 from sr_train.config import TrainConfig, unknown_fields
-from sr_train.files import atomic_write_json
+from sr_train.files import atomic_write_json, file_sha256
 
 STAGES = ("train", "reward-model", "leaderboard", "generate", "judge", "report")
 BASE = "base"
@@ -166,23 +170,39 @@ def models(cfg: PipelineConfig) -> dict[str, str]:
     return {BASE: resolve(cfg.model), **{m: str(cfg.final(m)) for m in cfg.methods}}
 
 
-def stage_train(cfg: PipelineConfig) -> bool:
-    from sr_train.train import train
+def _needs_training(cfg: PipelineConfig, run: str, train_cfg: TrainConfig) -> bool:
+    """False when `run` is trained with the config's settings; an error when it was trained (or is part-trained)
+    with other ones (see sr_train.train.settings_mismatch): a run is never silently kept or mixed."""
+    from sr_train.train import settings_mismatch
 
-    todo = [m for m in cfg.methods if not _trained(cfg.final(m))]
+    why = settings_mismatch(train_cfg.resolved(), cfg.run_dir(run))
+    if why:
+        raise PipelineError(f"{run}: {why}\nTo retrain it with the config's settings, delete {cfg.run_dir(run)}.")
+    return not _trained(cfg.final(run))
+
+
+def _train(train_cfg: TrainConfig) -> None:
+    from sr_train.train import RunMismatch, train
+
+    try:
+        train(train_cfg)
+    except RunMismatch as e:
+        raise PipelineError(str(e)) from e
+
+
+def stage_train(cfg: PipelineConfig) -> bool:
+    todo = [m for m in cfg.methods if _needs_training(cfg, m, cfg.methods[m])]
     for method in tqdm(todo, desc="train", unit="run", disable=not todo):
         tqdm.write(f"[pipeline] training {method} ({cfg.methods[method].loss}) -> {cfg.run_dir(method)}")
-        train(cfg.methods[method])
+        _train(cfg.methods[method])
     return bool(todo)
 
 
 def stage_reward_model(cfg: PipelineConfig) -> bool:
-    from sr_train.train import train
-
-    if _trained(cfg.final(RM_RUN)):
+    if not _needs_training(cfg, RM_RUN, cfg.reward_model):
         return False
     tqdm.write(f"[pipeline] training the reward model -> {cfg.run_dir(RM_RUN)}")
-    train(cfg.reward_model)
+    _train(cfg.reward_model)
     return True
 
 
@@ -242,19 +262,43 @@ def pair_run(a: str, b: str) -> str:
     return f"{a}-vs-{b}"
 
 
+def judge_inputs(cfg: PipelineConfig, a: str, b: str) -> dict[str, Any]:
+    """What a pair's verdicts depend on: both answer files (hashed), the reward model's weights and the judge and
+    bootstrap settings. Stored in <a>-vs-<b>.summary.json as `pipeline_inputs`; a pair is judged again when they
+    change (e.g. more questions answered, a retrained reward model, another tie_margin)."""
+    from sr_train.reference import model_fingerprint
+
+    w = cfg.winrate
+    return {"answers": {m: file_sha256(answers_path(cfg, m)) for m in (a, b)},
+            "reward_model": model_fingerprint(str(cfg.final(RM_RUN))),
+            "tie_margin": w.tie_margin, "rm_max_length": w.rm_max_length, "n_boot": w.n_boot}
+
+
+def _judged_with(summary: Path, inputs: dict[str, Any]) -> bool:
+    if not summary.is_file():
+        return False
+    stored = json.loads(summary.read_text(encoding="utf-8")).get("pipeline_inputs")
+    if stored == inputs:
+        return True
+    changed = sorted(k for k in inputs if (stored or {}).get(k) != inputs[k])
+    tqdm.write(f"[pipeline] {summary.name}: judged again, its inputs changed ({', '.join(changed)})")
+    return False
+
+
 def stage_judge(cfg: PipelineConfig) -> bool:
     from bench.judge import format_summary, pairwise
     from bench.judges.reward import RewardModelJudge
 
     w, out = cfg.winrate, cfg.results_dir / "winrate"
-    todo = [(a, b) for a, b in judge_pairs(cfg) if not (out / f"{pair_run(a, b)}.summary.json").is_file()]
+    inputs = {(a, b): judge_inputs(cfg, a, b) for a, b in judge_pairs(cfg)}
+    todo = [p for p in inputs if not _judged_with(out / f"{pair_run(*p)}.summary.json", inputs[p])]
     if not todo:
         return False
     judge = RewardModelJudge(str(cfg.final(RM_RUN)), tie_margin=w.tie_margin, batch_size=w.rm_batch_size,
                              max_length=w.rm_max_length, progress=False)
     for a, b in tqdm(todo, desc="judge", unit="pair"):
         result = pairwise(answers_path(cfg, a), answers_path(cfg, b), judge, out=out, run=pair_run(a, b),
-                          method_a=a, method_b=b, n_boot=w.n_boot)
+                          method_a=a, method_b=b, n_boot=w.n_boot, extra_info={"pipeline_inputs": inputs[a, b]})
         tqdm.write(format_summary(result))
     return True
 

@@ -103,9 +103,13 @@ def main(argv: list[str] | None = None) -> int:
         ok = not [p for p in problems if not p.startswith("note:")]
         print("config OK" if ok else "config has problems")
         return 0 if ok else 2
-    from sr_train.train import train
+    from sr_train.train import RunMismatch, train
 
-    train(cfg)
+    try:
+        train(cfg)
+    except RunMismatch as e:
+        print(f"sr-train: {e}", file=sys.stderr)
+        return 2
     return 0
 
 

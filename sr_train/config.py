@@ -54,7 +54,8 @@ class TrainConfig:
     optimizer: str = _f("rmsprop", "rmsprop (paper) or adamw", choices=("rmsprop", "adamw"))
     learning_rate: float = _f(5e-7, "peak learning rate (paper: 5e-7)")
     batch_size: int = _f(64, "global batch size in pairs (paper: 64)")
-    micro_batch_size: int | None = _f(None, "pairs per device per forward; the rest is gradient accumulation")
+    micro_batch_size: int | None = _f(None, "pairs per device per forward; the rest is gradient accumulation",
+                                      resume_safe=True)
     max_steps: int = _f(-1, "stop after N optimiser steps (-1: run num_epochs)")
     num_epochs: float = _f(1.0, "epochs over the data when max_steps is -1 [our default: 1]")
     warmup_steps: int = _f(150, "linear warm-up steps [our default: 150, DPO reference code]")
@@ -67,14 +68,16 @@ class TrainConfig:
                     choices=("float32", "bfloat16", "float16", "auto"))
     bf16: str = _f("auto", "bf16 autocast: auto (on where the GPU supports it), true, false",
                    choices=("auto", "true", "false"))
-    gradient_checkpointing: bool = _f(False, "recompute activations in the backward pass")
+    gradient_checkpointing: bool = _f(False, "recompute activations in the backward pass", resume_safe=True)
     group_by_length: bool = _f(False, "batch pairs of similar length together (less padding; changes data order)")
     pad_to_multiple_of: int | None = _f(None, "pad each batch's length to a multiple of N (e.g. 64 on GPUs)")
-    torch_compile: bool = _f(False, "compile the model with torch.compile (dynamic shapes)")
+    torch_compile: bool = _f(False, "compile the model with torch.compile (dynamic shapes)", resume_safe=True)
     aug_shared_prefix: bool = _f(False, "sr-* p+x forward: run each pair's prefix p+x once with a KV cache, then "
-                                 "both responses against it (same log-probs, fewer tokens; GPU speed-up not yet measured)")
-    attn_implementation: str | None = _f(None, "attention kernel: eager, sdpa, flash_attention_2 (default: library's)")
-    trust_remote_code: bool = _f(False, "allow model code from the hub (off by default)")
+                                 "both responses against it (same log-probs, fewer tokens; GPU speed-up not yet "
+                                 "measured)", resume_safe=True)
+    attn_implementation: str | None = _f(None, "attention kernel: eager, sdpa, flash_attention_2 (default: "
+                                         "library's)", resume_safe=True)
+    trust_remote_code: bool = _f(False, "allow model code from the hub (off by default)", resume_safe=True)
     lora: bool = _f(False, "train LoRA adapters; the reference is the adapter-disabled policy")
     lora_r: int = _f(16, "LoRA rank")
     lora_alpha: int = _f(32, "LoRA alpha")
@@ -83,14 +86,15 @@ class TrainConfig:
     # --- reference log-probs
     reference: str = _f("precompute", "'precompute' (once, cached on disk) or 'live' (reference forward each step)",
                         choices=("precompute", "live"))
-    ref_cache_dir: str = _f(".cache/ref-logps", "where precomputed reference log-probs are cached")
-    ref_batch_size: int = _f(8, "pairs per forward when precomputing reference log-probs")
+    ref_cache_dir: str = _f(".cache/ref-logps", "where precomputed reference log-probs are cached", resume_safe=True)
+    ref_batch_size: int = _f(8, "pairs per forward when precomputing reference log-probs", resume_safe=True)
     # --- outputs
-    output_dir: str = _f("runs/sr-dpo", "run folder: checkpoints, metrics.jsonl, final/")
-    logging_steps: int = _f(1, "log metrics every N optimiser steps")
-    save_steps: int = _f(500, "save a checkpoint every N steps")
-    save_total_limit: int | None = _f(None, "keep only the last N checkpoints")
-    resume: str = _f("auto", "'auto' (resume from the last complete checkpoint in output_dir), 'never', or a path")
+    output_dir: str = _f("runs/sr-dpo", "run folder: checkpoints, metrics.jsonl, final/", resume_safe=True)
+    logging_steps: int = _f(1, "log metrics every N optimiser steps", resume_safe=True)
+    save_steps: int = _f(500, "save a checkpoint every N steps", resume_safe=True)
+    save_total_limit: int | None = _f(None, "keep only the last N checkpoints", resume_safe=True)
+    resume: str = _f("auto", "'auto' (resume from the last complete checkpoint in output_dir), 'never', or a path",
+                     resume_safe=True)
 
     def resolved(self) -> TrainConfig:
         """A copy with `builtin:` model / data names replaced by their local paths."""
@@ -140,6 +144,14 @@ class TrainConfig:
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
+
+
+def changed_settings(stored: dict[str, Any], cfg: TrainConfig) -> dict[str, tuple[Any, Any]]:
+    """{field: (stored, now)} for the fields that shape what is trained (all but the `resume_safe` ones: output,
+    logging, memory and kernel choices) where `stored` (a run's run_config.json) and `cfg` differ."""
+    now = cfg.to_dict()
+    return {f.name: (stored[f.name], now[f.name]) for f in dataclasses.fields(TrainConfig)
+            if not f.metadata.get("resume_safe") and f.name in stored and stored[f.name] != now[f.name]}
 
 
 def unknown_fields(raw: dict[str, Any]) -> list[str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import json
 import os
 import re
 from pathlib import Path
@@ -12,7 +13,7 @@ import torch
 from transformers import TrainingArguments, set_seed
 
 from sr_train.collator import PairCollator
-from sr_train.config import TrainConfig
+from sr_train.config import TrainConfig, changed_settings
 from sr_train.data import load_pairs
 from sr_train.files import atomic_write_json, atomic_write_jsonl, read_jsonl
 from sr_train.losses import LossParams, get_spec, needs_aug_view
@@ -57,6 +58,26 @@ def last_checkpoint(output_dir: str | Path) -> Path | None:
         if m and (d / "trainer_state.json").exists():
             found.append((int(m.group(1)), d))
     return max(found)[1] if found else None
+
+
+class RunMismatch(ValueError):
+    """output_dir holds a run made with other training settings (resuming would mix the two)."""
+
+
+def settings_mismatch(cfg: TrainConfig, out_dir: str | Path) -> str | None:
+    """Why `cfg` (resolved) cannot resume the run in `out_dir`, or None: the settings that shape training, as
+    stored in its run_config.json, against the current ones. Only checked where there is something to resume
+    from (a complete checkpoint or final/)."""
+    out_dir = Path(out_dir)
+    stored_path = out_dir / "run_config.json"
+    if not stored_path.is_file() or not (last_checkpoint(out_dir) or (out_dir / "final").is_dir()):
+        return None
+    changed = changed_settings(json.loads(stored_path.read_text(encoding="utf-8")), cfg)
+    if not changed:
+        return None
+    lines = "\n".join(f"  - {k}: {old!r} there, {new!r} now" for k, (old, new) in changed.items())
+    return (f"{out_dir} holds a run trained with other settings ({stored_path}):\n{lines}\n"
+            f"Resuming would mix the two. Use another output_dir, or resume: never to train it again from the start.")
 
 
 def use_bf16(cfg: TrainConfig) -> bool:
@@ -123,6 +144,8 @@ def run_and_save(trainer, cfg: TrainConfig, tokenizer) -> Path:
         step = int(re.search(r"(\d+)$", resume_from.name).group(1))
         truncate_metrics(out_dir / "metrics.jsonl", step)
         print(f"resuming from {resume_from}")
+    if resume_from is None and trainer.is_world_process_zero():
+        truncate_metrics(out_dir / "metrics.jsonl", 0)  # a fresh start: no rows of an earlier run in its log
     trainer.train(resume_from_checkpoint=str(resume_from) if resume_from else None)
     final = out_dir / "final"
     if trainer.is_world_process_zero():
@@ -135,6 +158,8 @@ def run_and_save(trainer, cfg: TrainConfig, tokenizer) -> Path:
 def train(cfg: TrainConfig) -> Path:
     """Run one training job; returns the folder of the final plain HF model (<output_dir>/final)."""
     cfg = cfg.validate().resolved()
+    if cfg.resume == "auto" and (why := settings_mismatch(cfg, cfg.output_dir)):
+        raise RunMismatch(why)
     set_seed(cfg.seed)
     world_size = int(os.environ.get("WORLD_SIZE", "1"))
     micro, accum = batch_layout(cfg, world_size)
@@ -143,7 +168,7 @@ def train(cfg: TrainConfig) -> Path:
     tokenizer = load_tokenizer(cfg.model, cfg.trust_remote_code)
     examples, data_report = prepare_examples(cfg, tokenizer)
     facts = {"world_size": world_size, "micro_batch_size": micro, "grad_accum_steps": accum,
-             "num_pairs": len(examples), "bf16": use_bf16(cfg), "data_report": data_report}
+             "num_pairs": len(examples), "bf16_autocast": use_bf16(cfg), "data_report": data_report}
     common = {"args": args, "train_dataset": ListDataset(examples), "processing_class": tokenizer,
               "data_collator": PairCollator(tokenizer.pad_token_id, cfg.pad_to_multiple_of, cfg.aug_shared_prefix),
               "global_batch_size": cfg.batch_size, "metrics_path": str(out_dir / "metrics.jsonl"),

@@ -39,10 +39,10 @@ def write_config(tmp_path: Path, model: Path, data: Path, **over) -> Path:
     return path
 
 
-def pipeline(config: Path) -> subprocess.Popen:
+def pipeline(config: Path, *args: str) -> subprocess.Popen:
     env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(REPO)}
-    return subprocess.Popen([sys.executable, "-m", "bench.cli", "pipeline", "--config", str(config),
-                             ], cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen([sys.executable, "-m", "bench.cli", "pipeline", "--config", str(config), *args],
+                            cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
 def finish(proc: subprocess.Popen, timeout: int = 900) -> str:
@@ -116,6 +116,27 @@ def test_pipeline_runs_resumes_and_skips(tiny_dir, pairs_file, tmp_path):
     assert {k: v["ran"] for k, v in stages(tmp_path).items()} == {
         "train": False, "reward-model": False, "leaderboard": False, "generate": False, "judge": False,
         "report": True}
+    assert dpo_weights.stat().st_mtime_ns == dpo_stamp
+
+    # 4. another judge setting: every pair is judged again (derived results follow their inputs)
+    winrate = yaml.safe_load(config.read_text())["winrate"]
+    config = write_config(tmp_path, tiny_dir, pairs_file, winrate={**winrate, "tie_margin": 0.25})
+    out = finish(pipeline(config, "--stages", "judge"))
+    assert stages(tmp_path)["judge"]["ran"] and "dpo-vs-base.summary.json: judged again" in out
+    assert "its inputs changed (tie_margin)" in out
+    summaries = sorted((results / "winrate").glob("*.summary.json"))
+    assert len(summaries) == 10
+    assert all(json.loads(f.read_text())["judge"]["tie_margin"] == 0.25 for f in summaries)
+    finish(pipeline(config, "--stages", "judge"))
+    assert not stages(tmp_path)["judge"]["ran"]  # and not again once they match
+
+    # 5. another training setting for a trained method: a clear error, the run is kept as it is
+    config = write_config(tmp_path, tiny_dir, pairs_file, winrate={**winrate, "tie_margin": 0.25},
+                          methods={**{m: {"loss": m} for m in METHODS}, "dpo": {"loss": "dpo", "beta": 0.2}})
+    proc = pipeline(config, "--stages", "train")
+    _, err = proc.communicate(timeout=300)
+    assert proc.returncode == 2, err[-3000:]
+    assert "dpo: " in err and "beta: 0.1 there, 0.2 now" in err and f"delete {runs / 'dpo'}" in err
     assert dpo_weights.stat().st_mtime_ns == dpo_stamp
 
 

@@ -111,7 +111,14 @@ def test_killed_run_resumes_to_same_weights(tiny_dir, pairs_file, tmp_path):
     killed = sr_train(common(tiny_dir, pairs_file, tmp_path / "killed", **args), prelude=KILL_AT_STEP_3)
     assert killed.returncode == -9
     assert not (tmp_path / "killed" / "final").exists() and (tmp_path / "killed" / "checkpoint-2").exists()
-    resumed = ok(sr_train(common(tiny_dir, pairs_file, tmp_path / "killed", **args)))
+    # other training settings do not resume the run: a clear error naming each changed field, nothing written
+    stamp = (tmp_path / "killed" / "run_config.json").stat().st_mtime_ns
+    refused = sr_train(common(tiny_dir, pairs_file, tmp_path / "killed", **{**args, "beta": 0.2}))
+    assert refused.returncode == 2 and "resuming from" not in refused.stdout
+    assert "beta: 0.1 there, 0.2 now" in refused.stderr and "learning_rate" not in refused.stderr
+    assert (tmp_path / "killed" / "run_config.json").stat().st_mtime_ns == stamp
+    # a setting that does not shape training (reference batch size) may change on resume
+    resumed = ok(sr_train(common(tiny_dir, pairs_file, tmp_path / "killed", **{**args, "ref-batch-size": 3})))
     assert "resuming from" in resumed.stdout and "checkpoint-2" in resumed.stdout
     a = load_file(tmp_path / "straight" / "final" / "model.safetensors")
     b = load_file(tmp_path / "killed" / "final" / "model.safetensors")
