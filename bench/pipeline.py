@@ -290,6 +290,11 @@ def stage_judge(cfg: PipelineConfig) -> bool:
     from bench.judges.reward import RewardModelJudge
 
     w, out = cfg.winrate, cfg.results_dir / "winrate"
+    missing = [str(answers_path(cfg, m)) for m in models(cfg) if not answers_path(cfg, m).is_file()]
+    missing += [] if _trained(cfg.final(RM_RUN)) else [str(cfg.final(RM_RUN))]
+    if missing:
+        raise PipelineError(f"the judge stage needs every model's answers and the reward model; missing: "
+                            f"{', '.join(missing)} (run the generate and reward-model stages first)")
     inputs = {(a, b): judge_inputs(cfg, a, b) for a, b in judge_pairs(cfg)}
     todo = [p for p in inputs if not _judged_with(out / f"{pair_run(*p)}.summary.json", inputs[p])]
     if not todo:

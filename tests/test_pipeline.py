@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bench.pipeline import PipelineError, load_config
+from bench.pipeline import PipelineError, load_config, run_pipeline
 from bench.records import load_records
 
 REPO = Path(__file__).resolve().parents[1]
@@ -144,6 +144,8 @@ def test_config_errors_name_the_file_and_key(tiny_dir, pairs_file, tmp_path):
     good = write_config(tmp_path, tiny_dir, pairs_file)
     cfg = load_config(good)
     assert list(cfg.methods) == list(METHODS) and cfg.reward_model.loss == "bt"
+    with pytest.raises(PipelineError, match=r"judge stage needs .*missing: .*answers/base\.jsonl.*reward-model/final"):
+        run_pipeline(cfg, ["judge"])  # a stage run alone names what it lacks
     assert cfg.methods["sr-dpo"].output_dir == str(tmp_path / "runs" / "sr-dpo")
 
     bad = write_config(tmp_path, tiny_dir, pairs_file, winrate={"max_new_tokenz": 3})
