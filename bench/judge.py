@@ -165,8 +165,8 @@ def pairwise(
         result.paths = {"records": out / f"{run}.jsonl", "verdicts": out / f"{run}.verdicts.ndjson",
                         "summary": out / f"{run}.summary.json"}
         atomic_write_jsonl(result.paths["verdicts"], [j.as_row() for j in judged])
-        atomic_write_json(result.paths["summary"], info)
         write_records(result.paths["records"], records)
+        atomic_write_json(result.paths["summary"], info)  # last: its presence says the pair is complete
     return result
 
 

@@ -153,6 +153,17 @@ def test_faults_both_orders_error_bucket_and_cache(tmp_path, answer_files, serve
     assert server.total_requests == before
     assert again.ledger.calls == 0 and again.ledger.cached_calls == led.calls
     assert [j.outcome for j in result2.judged] == [j.outcome for j in result.judged]
+    # The same server named with credentials in the URL is the same endpoint: still cached.
+    with_user = server.url.replace("http://", "http://someone:secret@")
+    third = make(tmp_path, base_url=with_user)
+    pairwise(a, b, third, out=None, n_boot=300)
+    assert server.total_requests == before and third.ledger.calls == 0
+    assert "secret" not in third.endpoint and third.endpoint == server.url.rstrip("/")
+    # Another server (here the same one under another host name) may serve other weights under the same
+    # model name: its verdicts are not taken from this cache.
+    other = make(tmp_path, base_url=server.url.replace("127.0.0.1", "localhost"))
+    pairwise(a, b, other, out=None, n_boot=300)
+    assert server.total_requests > before and other.ledger.calls > 0
 
 
 def test_persistent_errors_end_in_the_error_bucket_and_are_not_cached(tmp_path, server):
@@ -215,3 +226,14 @@ def test_answer_files_must_pair(tmp_path):
     with pytest.raises(JudgeInputError, match=r"several models \['ma', 'mc'\]"):
         load_answer_set(both)
     assert load_answer_set(both, "mc").model == "mc"
+
+
+def test_price_lookup_by_exact_name_or_dated_variant():
+    from bench.judges.ledger import load_prices, price_for
+
+    table = load_prices(None)
+    assert price_for("gpt-4o-mini-2024-07-18", table) == table["gpt-4o-mini"]
+    assert price_for("gpt-4-turbo-2024-04-09", table) == table["gpt-4-turbo"]
+    assert price_for("gpt-4-0613", table) == table["gpt-4"]
+    assert price_for("gpt-4.1", table) is None and price_for("gpt-4.1-mini", table) is None  # not gpt-4's price
+    assert price_for("gpt-4o", table) == table["gpt-4o"]

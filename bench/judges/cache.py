@@ -14,13 +14,30 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 DEFAULT_CACHE = Path(".cache") / "judge-cache.sqlite"
 
 
-def cache_key(model: str, prompt_version: str, settings: dict[str, Any], messages: list[dict], order: str) -> str:
-    blob = json.dumps({"model": model, "prompt_version": prompt_version, "settings": settings,
-                       "messages": messages, "order": order}, sort_keys=True, ensure_ascii=False)
+OPENAI_DEFAULT_URL = "https://api.openai.com/v1"
+
+
+def endpoint_id(url: str) -> str:
+    """scheme://host[:port]/path of `url`, lower-cased host, no trailing slash; user, password, query dropped."""
+    parts = urlsplit(url.strip())
+    host = (parts.hostname or "") + (f":{parts.port}" if parts.port else "")
+    return f"{parts.scheme.lower()}://{host.lower()}{parts.path.rstrip('/')}"
+
+
+def cache_key(model: str, prompt_version: str, settings: dict[str, Any], messages: list[dict], order: str,
+              endpoint: str = OPENAI_DEFAULT_URL) -> str:
+    """Key of one judge call. The endpoint enters the key only when it is not OpenAI's own (so caches made
+    against api.openai.com before the endpoint was keyed stay valid)."""
+    fields = {"model": model, "prompt_version": prompt_version, "settings": settings, "messages": messages,
+              "order": order}
+    if endpoint != OPENAI_DEFAULT_URL:
+        fields["endpoint"] = endpoint
+    blob = json.dumps(fields, sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
 

@@ -1,8 +1,8 @@
 """Token and cost ledger for API judges, with a configurable price table ($ per 1M tokens).
 
 A price file is JSON or YAML: `{model: {input: <$ per 1M input tokens>, output: <$ per 1M output tokens>}}`.
-A model is priced by its exact name, else by the longest table entry it starts with
-(`gpt-4o-mini-2024-07-18` -> `gpt-4o-mini`). Unpriced models get tokens counted and cost `null`.
+A model is priced by its exact name, else by the longest table entry it starts with followed by '-'
+(`gpt-4o-mini-2024-07-18` -> `gpt-4o-mini`; `gpt-4.1` is not `gpt-4`). Unpriced models get tokens counted and cost `null`.
 """
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ def load_prices(path: str | os.PathLike | None) -> dict[str, dict[str, float]]:
 def price_for(model: str, prices: dict[str, dict[str, float]]) -> dict[str, float] | None:
     if model in prices:
         return prices[model]
-    matches = [k for k in prices if model.startswith(k)]
+    matches = [k for k in prices if model.startswith(k + "-")]  # a dated or variant name: gpt-4-0613, not gpt-4.1
     return prices[max(matches, key=len)] if matches else None
 
 

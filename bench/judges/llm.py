@@ -26,7 +26,14 @@ import openai
 from tqdm.auto import tqdm
 
 from bench.judges.base import JudgedItem, JudgeItem
-from bench.judges.cache import DEFAULT_CACHE, CachedCall, JudgeCache, cache_key
+from bench.judges.cache import (
+    DEFAULT_CACHE,
+    OPENAI_DEFAULT_URL,
+    CachedCall,
+    JudgeCache,
+    cache_key,
+    endpoint_id,
+)
 from bench.judges.ledger import Ledger, load_prices
 from bench.judges.prompts import PROMPT_VERSION, REFORMAT, build_messages, parse_verdict
 from bench.stats import ItemOutcome, to_set_verdict
@@ -118,6 +125,12 @@ class OpenAIJudge:
                 "parse_retries": self.parse_retries, "timeout_s": self.timeout, "cache": str(self.cache_path),
                 "ledger": self.ledger.as_dict()}
 
+    @property
+    def endpoint(self) -> str:
+        """The server asked (scheme, host, port, path; never credentials or query): two servers serving different
+        weights under one model name do not share cached verdicts."""
+        return endpoint_id(self.base_url or os.environ.get("OPENAI_BASE_URL") or OPENAI_DEFAULT_URL)
+
     # -- internals ----------------------------------------------------------------------------------------
     def _make_client(self) -> openai.AsyncOpenAI:
         try:
@@ -158,7 +171,7 @@ class OpenAIJudge:
 
     async def _complete(self, messages: list[dict], order: str) -> tuple[str, bool]:
         """The reply text for `messages` and whether it came from the cache (or a twin request in flight)."""
-        key = cache_key(self.model, PROMPT_VERSION, self.settings, messages, order)
+        key = cache_key(self.model, PROMPT_VERSION, self.settings, messages, order, endpoint=self.endpoint)
         hit = self._cache.get(key)
         if hit is not None:
             self.ledger.add(hit.prompt_tokens, hit.completion_tokens, cached=True)
