@@ -38,6 +38,8 @@ from bench.report_data import (
     ours,
     paper,
     pct,
+    setting,
+    setting_label,
     stat,
     variant,
 )
@@ -356,14 +358,18 @@ def fig3(records: list[dict]) -> Plot:
     fig = new_figure(FULL_WIDTH, 4.6)
     axes = fig.subplots(2, 3).ravel()
     multi = len(experiments(mine)) > 1
+    # one curve per experiment, method and (λ, β): runs with other settings are not pooled as seeds
+    settings_of = group(curves, lambda r: (r["experiment"], r.get("method")))
+    settings_of = {k: {setting(r) for r in rs} for k, rs in settings_of.items()}
     for ax, task in zip(axes, LEADER_TASKS):
-        for (exp, method), rs in sorted(group([r for r in curves if r["task"] == task],
-                                              lambda r: (r["experiment"], r.get("method"))).items(),
-                                        key=lambda kv: (kv[0][0], method_key(kv[0][1]))):
+        for (exp, method, sett), rs in sorted(group([r for r in curves if r["task"] == task],
+                                                    lambda r: (r["experiment"], r.get("method"), setting(r))).items(),
+                                              key=lambda kv: (kv[0][0], method_key(kv[0][1]), repr(kv[0][2]))):
             by_x = group(rs, lambda r: r["tuples_seen"])
             xs = sorted(by_x)
             ys = [stat(pct(r) for r in by_x[x]).mean for x in xs]
-            _line(ax, xs, ys, _series_label(method, exp, multi, " (ours)"), method, OURS_STYLE, err=_err(by_x))
+            shown = f" (ours, {setting_label(sett)})" if len(settings_of[exp, method]) > 1 else " (ours)"
+            _line(ax, xs, ys, _series_label(method, exp, multi, shown), method, OURS_STYLE, err=_err(by_x))
         for (exp, method), rs in sorted(group([r for r in starts if r["task"] == task],
                                               lambda r: (r["experiment"], r.get("method"))).items()):
             value = stat(pct(r) for r in rs).mean

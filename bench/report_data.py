@@ -132,6 +132,17 @@ def final_checkpoints(records: Iterable[dict], key: Callable[[dict], tuple]) -> 
     return out
 
 
+Setting = tuple  # (lambda, beta) of a run: runs that differ in them are not seeds of one another
+
+
+def setting(r: dict) -> Setting:
+    return (r.get("lambda"), r.get("beta"))
+
+
+def setting_label(s: Setting) -> str:
+    return ", ".join(f"{name}={v:g}" for name, v in zip(("λ", "β"), s) if v is not None)
+
+
 def group(records: Iterable[dict], key: Callable[[dict], Any]) -> dict[Any, list[dict]]:
     out: dict[tuple, list[dict]] = defaultdict(list)
     for r in records:

@@ -18,6 +18,7 @@ from bench.report_data import (
     LEADER_TASKS,
     START_METHODS,
     WINRATE_TASKS,
+    Setting,
     Stat,
     experiments,
     extra,
@@ -30,6 +31,8 @@ from bench.report_data import (
     ours_label,
     paper,
     pct,
+    setting,
+    setting_label,
     stat,
     variant,
     welch_p,
@@ -206,21 +209,37 @@ def table4_revised(records: list[dict]) -> Table:
 
 
 # -- Table 3: the Open LLM Leaderboard --------------------------------------------------------------------
-def _leader_samples(recs: list[dict]) -> dict[tuple[str, str, str], tuple[float, ...]]:
-    """(experiment, method, task) -> per-seed values (%) at the final checkpoint; the average is the record
-    'average' when present, else the mean of the six tasks per seed."""
-    final = final_checkpoints(recs, lambda r: (r["experiment"], r.get("method"), r["task"]))
+def _leader_samples(recs: list[dict]) -> dict[tuple, tuple[float, ...]]:
+    """(experiment, method, setting, task) -> per-seed values (%) at the final checkpoint; the average is the
+    record 'average' when present, else the mean of the six tasks per seed. Runs with another λ or β are another
+    setting, never pooled as seeds."""
+    final = final_checkpoints(recs, lambda r: (r["experiment"], r.get("method"), setting(r), r["task"]))
     per_seed: dict[tuple, dict[str, list[float]]] = {}
     for r in final:
-        per_seed.setdefault((r["experiment"], r.get("method"), r.get("seed")), {}).setdefault(r["task"], []).append(
-            pct(r))
-    out: dict[tuple[str, str, str], list[float]] = {}
-    for (exp, method, _seed), tasks in sorted(per_seed.items(), key=lambda kv: repr(kv[0])):
+        per_seed.setdefault((r["experiment"], r.get("method"), setting(r), r.get("seed")), {}).setdefault(
+            r["task"], []).append(pct(r))
+    out: dict[tuple, list[float]] = {}
+    for (exp, method, sett, _seed), tasks in sorted(per_seed.items(), key=lambda kv: repr(kv[0])):
         if "average" not in tasks and all(len(tasks.get(t, [])) == 1 for t in LEADER_TASKS):
             tasks = {**tasks, "average": [sum(tasks[t][0] for t in LEADER_TASKS) / len(LEADER_TASKS)]}
         for task, values in tasks.items():
-            out.setdefault((exp, method, task), []).extend(values)
+            out.setdefault((exp, method, sett, task), []).extend(values)
     return {k: tuple(v) for k, v in out.items()}
+
+
+def _settings_of(samples: dict[tuple, tuple], exp: str, method: str | None) -> list[Setting]:
+    return sorted({k[2] for k in samples if k[0] == exp and k[1] == method}, key=repr)
+
+
+def _baseline_setting(samples: dict[tuple, tuple], exp: str, base: str, sett: Setting) -> Setting | None:
+    """The baseline's setting to test against: the same one, else its only one, else the one with the same β."""
+    mine = _settings_of(samples, exp, base)
+    if sett in mine:
+        return sett
+    if len(mine) == 1:
+        return mine[0]
+    same_beta = [s for s in mine if s[1] == sett[1]]
+    return same_beta[0] if len(same_beta) == 1 else None
 
 
 def table3(records: list[dict]) -> Table:
@@ -245,19 +264,21 @@ def table3(records: list[dict]) -> Table:
                 rows.append([label, src] + [paper_cell(cells.get(t)) for t in tasks])
                 label = ""
         for exp in experiments(o):
-            vals = {t: samples[(exp, method, t)] for t in tasks if (exp, method, t) in samples}
-            if not vals:
-                continue
-            base = BASELINE.get(method)
-            cells = []
-            for t in tasks:
-                if t not in vals:
-                    cells.append("—")
-                    continue
-                mark = _mark(vals[t], samples.get((exp, base, t))) if base else ""
-                cells.append(fmt_stat(stat(vals[t]), mark=mark))
-            rows.append([label, ours_label(exp, max(map(len, vals.values())), single)] + cells)
-            label = ""
+            setts = _settings_of(samples, exp, method)
+            for sett in setts:
+                vals = {t: samples[(exp, method, sett, t)] for t in tasks if (exp, method, sett, t) in samples}
+                base = BASELINE.get(method)
+                base_sett = _baseline_setting(samples, exp, base, sett) if base else None
+                cells = []
+                for t in tasks:
+                    if t not in vals:
+                        cells.append("—")
+                        continue
+                    ref = samples.get((exp, base, base_sett, t)) if base_sett is not None else None
+                    cells.append(fmt_stat(stat(vals[t]), mark=_mark(vals[t], ref) if base else ""))
+                src = ours_label(exp, max(map(len, vals.values())), single)
+                rows.append([label, src + (f", {setting_label(sett)}" if len(setts) > 1 else "")] + cells)
+                label = ""
     columns = ["Model", "Source"] + [LEADER_LABELS[t] for t in tasks]
     partial = sorted({f"ours: Avg of {r['experiment']} / {method_label(r.get('method'))} covers only "
                       f"{', '.join(extra(r, 'tasks') or [])}" for r in o

@@ -256,6 +256,19 @@ def test_fig3_six_panels_four_methods(synth, tmp_path):
     save_figure(plot.figure, tmp_path, "fig3")
     check_files(tmp_path, "fig3", plot.figure)
 
+    # a λ sweep: one curve per λ, each the mean over its own seeds
+    sweep = []
+    for r in synth["records"]:
+        if r.get("method") == "sr-dpo" and r["task"] in TASKS:
+            sweep += [{**r, "lambda": 0.5}, {**r, "lambda": 0.1, "value": r["value"] - 0.03, "run": r["run"] + "-l"}]
+        else:
+            sweep.append(r)
+    got = lines(fig3(sweep).figure.axes[0])
+    for lam, shift in ((0.5, 0.0), (0.1, 0.03)):
+        assert got[f"Sr-DPO (ours, λ={lam:g})"][1] == pytest.approx(
+            [100 * (statistics.mean(leader_value("sr-dpo", "arc", s, t) for s in SEEDS) - shift) for t in CKPTS])
+    assert "Sr-DPO (ours)" not in got and "DPO (ours)" in got
+
 
 def test_missing_series_are_skipped_with_notes(synth, tmp_path):
     from bench.plots import fig1, fig2a
@@ -286,6 +299,21 @@ def test_tables_ours_mean_std_and_welch_marks(synth):
         avg = [statistics.mean(final[method][t][i] for t in TASKS) for i in range(len(SEEDS))]
         assert cells[6].rstrip("*") == mean_std(avg)
     assert row(rows, "SFT", "ours")[0] == f"{100 * BASE['arc']:.2f}"
+
+    # a λ sweep of Sr-DPO in the same experiment: one row per λ, never pooled as seeds; each tested against DPO
+    sweep = []
+    for r in synth["records"]:
+        if r.get("method") == "sr-dpo" and r["task"] in TASKS:
+            sweep += [{**r, "lambda": 0.5}, {**r, "lambda": 0.1, "value": r["value"] - 0.03, "run": r["run"] + "-l"}]
+        else:
+            sweep.append(r)
+    rows = md_rows(table3(sweep).markdown())
+    for lam, shift in ((0.5, 0.0), (0.1, 3.0)):
+        cells = row(rows, "Sr-DPO", f"ours (2 seeds), λ={lam:g}")
+        for task, cell in zip(TASKS, cells):
+            assert cell.rstrip("*") == mean_std([v - shift for v in final["sr-dpo"][task]]), (lam, task)
+        assert cells[0].endswith("*") == (lam == 0.5)  # λ=0.1 is at DPO's level: no mark
+    assert row(rows, "DPO", "ours")[0] == mean_std(final["dpo"]["arc"])
 
     rows = md_rows(table2(synth["records"] + load_records(PAPER_DIR)).markdown())
     cells = row(rows, "Sr-DPO vs DPO", "ours (2 runs), rm:tiny, λ=0.5")
