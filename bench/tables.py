@@ -139,7 +139,7 @@ def _winrate_rows(paper_recs: list[dict], our_recs: list[dict], row_key: Callabl
                   ) -> list[list[str]]:
     paper_by = group(paper_recs, row_key)
     our_final = final_checkpoints(our_recs, lambda r: (row_key(r), r["experiment"], r.get("judge"),
-                                                       r.get("lambda"), r["task"], r["metric"]))
+                                                       r.get("lambda"), r.get("beta"), r["task"], r["metric"]))
     ours_by = group(our_final, row_key)
     single = len(experiments(our_recs)) <= 1
     keys = sorted(set(paper_by) | set(ours_by), key=key_order)
@@ -152,12 +152,15 @@ def _winrate_rows(paper_recs: list[dict], our_recs: list[dict], row_key: Callabl
                         + [paper_cell(cells.get((t, m))) for t in tasks for m in WTL])
             label = ""
         sub = group(ours_by.get(key, []), lambda r: (r["experiment"], r.get("judge") or "?",
-                                                    r.get("lambda") if r.get("lambda") is not None else -1.0))
-        for (exp, judge, lam) in sorted(sub):
-            recs = sub[(exp, judge, lam)]
+                                                    r.get("lambda") if r.get("lambda") is not None else -1.0,
+                                                    r.get("beta") if r.get("beta") is not None else -1.0))
+        betas = {k[3] for k in sub}
+        for (exp, judge, lam, beta) in sorted(sub):
+            recs = sub[(exp, judge, lam, beta)]
             cells = {tm: stat(pct(r) for r in rs) for tm, rs in group(recs, lambda r: (r["task"], r["metric"])).items()}
             n = max(s.n for s in cells.values())
-            where = f"{judge}" + (f", λ={lam:g}" if lam >= 0 else "")
+            where = f"{judge}" + (f", λ={lam:g}" if lam >= 0 else "") + (
+                f", β={beta:g}" if len(betas) > 1 and beta >= 0 else "")
             src = ours_label(exp, n, single, "run")
             rows.append([label, f"{src}, {where}"]
                         + [fmt_stat(cells[(t, m)]) if (t, m) in cells else "—" for t in tasks for m in WTL])

@@ -319,6 +319,12 @@ def test_tables_ours_mean_std_and_welch_marks(synth):
     cells = row(rows, "Sr-DPO vs DPO", "ours (2 runs), rm:tiny, λ=0.5")
     assert cells[3] == mean_std([100 * w for w in WIN[0.5]])  # Vicuna-Bench win
     assert row(rows, "Sr-DPO vs DPO", "paper")[0] == "45.62"
+    # the same λ at another β is its own row
+    other_beta = [{**r, "beta": 0.2, "value": 0.9, "run": r["run"] + "-b"} for r in synth["records"]
+                  if r.get("method") == "sr-dpo" and r.get("lambda") == 0.5 and r["metric"] == "win"]
+    rows = md_rows(table2(synth["records"] + other_beta).markdown())
+    assert row(rows, "Sr-DPO vs DPO", "ours (2 runs), rm:tiny, λ=0.5, β=0.2")[3] == "90.00±0.00"
+    assert [r[5] for r in rows if r[1] == "ours (2 runs), rm:tiny, λ=0.5"] == [mean_std([100 * w for w in WIN[0.5]])]
 
     rows = md_rows(table4_v1(synth["records"]).markdown())
     assert row(rows, "Sr-DPO", "ours")[-1] == "6"
