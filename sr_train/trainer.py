@@ -16,6 +16,7 @@ from pathlib import Path
 
 import torch
 from transformers import Trainer, TrainerCallback
+from transformers.trainer_pt_utils import LengthGroupedSampler
 
 from sr_train.files import append_jsonl
 from sr_train.logps import aug_view_logps, view_logps
@@ -28,6 +29,22 @@ def is_peft(model: torch.nn.Module) -> bool:
 
 def _view(model: torch.nn.Module, inputs: dict, prefix: str) -> tuple[torch.Tensor, torch.Tensor]:
     return aug_view_logps(model, inputs) if prefix == "aug_" else view_logps(model, inputs, prefix)
+
+
+class EpochLengthGroupedSampler(LengthGroupedSampler):
+    """transformers' LengthGroupedSampler with its shuffle seeded by (seed, epoch): the Trainer calls set_epoch, so
+    a run resumed mid-way through epoch k draws epoch k's order again (the global RNG would give epoch 1's)."""
+
+    def __init__(self, batch_size: int, lengths: list[int], seed: int):
+        super().__init__(batch_size, lengths=lengths, generator=torch.Generator())
+        self.seed, self.epoch = seed, 0
+
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch = epoch
+
+    def __iter__(self):
+        self.generator.manual_seed(self.seed + self.epoch)
+        return super().__iter__()
 
 
 class MetricsTrainer(Trainer):
@@ -48,10 +65,9 @@ class MetricsTrainer(Trainer):
         """With `lengths`, batches of similar length (less padding); else the Trainer's random sampler."""
         if self.lengths is None:
             return super()._get_train_sampler(train_dataset)
-        from transformers.trainer_pt_utils import LengthGroupedSampler
-
-        return LengthGroupedSampler(self.args.train_batch_size * self.args.gradient_accumulation_steps,
-                                    lengths=self.lengths)
+        seed = self.args.data_seed if self.args.data_seed is not None else self.args.seed
+        return EpochLengthGroupedSampler(self.args.train_batch_size * self.args.gradient_accumulation_steps,
+                                         self.lengths, seed)
 
     def _gather_mean(self, name: str, values: torch.Tensor) -> None:
         self._metrics[name].append(self.accelerator.gather_for_metrics(values.detach().float()).mean())

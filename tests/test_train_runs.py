@@ -131,6 +131,26 @@ def test_killed_run_resumes_to_same_weights(tiny_dir, pairs_file, tmp_path):
         [r["loss"] for r in metrics(tmp_path / "straight")], abs=1e-6)
 
 
+def test_length_grouped_run_killed_in_its_second_epoch_resumes_to_same_weights(tiny_dir, pairs_file, tmp_path):
+    """--group-by-length shuffles per epoch from (seed, epoch): a run resumed in epoch 2 sees epoch 2's order."""
+    n_pairs = len(pairs_file.read_text().splitlines())
+    steps_per_epoch = n_pairs // 2
+    args = {"loss": "sr-dpo", "batch-size": 2, "max-steps": 2 * steps_per_epoch, "save-steps": steps_per_epoch + 1,
+            "group-by-length": "true"}
+    ok(sr_train(common(tiny_dir, pairs_file, tmp_path / "straight", **args)))
+    kill_step = steps_per_epoch + 2
+    killed = sr_train(common(tiny_dir, pairs_file, tmp_path / "killed", **args),
+                      prelude=KILL_AT_STEP_3.replace("global_step == 3", f"global_step == {kill_step}"))
+    assert killed.returncode == -9 and (tmp_path / "killed" / f"checkpoint-{steps_per_epoch + 1}").exists()
+    ok(sr_train(common(tiny_dir, pairs_file, tmp_path / "killed", **args)))
+    straight, resumed = metrics(tmp_path / "straight"), metrics(tmp_path / "killed")
+    assert [r["step"] for r in resumed] == list(range(1, 2 * steps_per_epoch + 1))
+    assert [r["logps/chosen"] for r in resumed] == pytest.approx([r["logps/chosen"] for r in straight], abs=1e-5)
+    assert [r["loss"] for r in resumed] == pytest.approx([r["loss"] for r in straight], abs=1e-6)
+    first, second = (straight[i * steps_per_epoch:(i + 1) * steps_per_epoch] for i in range(2))
+    assert [r["logps/chosen"] for r in first] != pytest.approx([r["logps/chosen"] for r in second], abs=1e-3)
+
+
 def test_lora_checkpoints_are_plain_and_reference_is_base(tiny_dir, pairs_file, tmp_path):
     from transformers import AutoModelForCausalLM
 
