@@ -61,13 +61,23 @@ class _FusedLinearLogps(torch.autograd.Function):
         return grad_h, None if grad_w is None else grad_w.to(weight.dtype), None, None
 
 
+def _sharded(head: torch.nn.Linear) -> bool:
+    """Whether the head's weight is sharded (FSDP2's DTensor, or FSDP1's flat-parameter views): the fused path
+    reads it outside the model's forward, where it is not gathered."""
+    from torch.distributed.tensor import DTensor
+
+    weight = head.weight
+    return isinstance(weight, DTensor) or weight.numel() != head.in_features * head.out_features
+
+
 def fused_supported(model: torch.nn.Module) -> bool:
-    """Whether the final logits are exactly lm_head(hidden) with a bias-free Linear head."""
+    """Whether the final logits are exactly lm_head(hidden) with a bias-free, unsharded Linear head (else the
+    logits path is used: under FSDP, for instance)."""
     get_head = getattr(model, "get_output_embeddings", None)
     head = get_head() if get_head else None
     cfg = getattr(model, "config", None)
     scaled = any(getattr(cfg, a, None) not in (None, 1.0) for a in ("final_logit_softcapping", "logit_scale"))
-    return isinstance(head, torch.nn.Linear) and head.bias is None and not scaled
+    return isinstance(head, torch.nn.Linear) and head.bias is None and not scaled and not _sharded(head)
 
 
 @contextlib.contextmanager

@@ -45,3 +45,46 @@ def test_head_restored_and_support_check():
     assert model(input_ids=torch.tensor([[1, 2, 3]])).logits.shape[-1] == 50
     model.config.final_logit_softcapping = 30.0
     assert not L.fused_supported(model)
+
+
+FSDP2_SCRIPT = """
+import os, socket, sys
+import torch, torch.distributed as dist
+sys.path.insert(0, "tests")
+with socket.socket() as s:
+    s.bind(("127.0.0.1", 0)); port = s.getsockname()[1]
+os.environ.update(MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port))
+dist.init_process_group("gloo", rank=0, world_size=1)
+from torch.distributed.fsdp import fully_shard
+from tiny import tiny_model
+from sr_train import logps as L
+torch.manual_seed(0)
+model = tiny_model(40, seed=1)
+ids = torch.randint(3, 40, (4, 12)); attn = torch.ones_like(ids); comp = torch.zeros_like(ids); comp[:, 6:] = 1
+with torch.no_grad():
+    expect, _ = L.sequence_logps(model, ids, attn, comp)
+assert L.fused_supported(model)
+for layer in model.model.layers:
+    fully_shard(layer)
+fully_shard(model)
+assert not L.fused_supported(model), "a sharded head must take the logits path"
+got, _ = L.sequence_logps(model, ids, attn, comp)
+got.sum().backward()
+torch.testing.assert_close(got.detach(), expect, rtol=1e-6, atol=1e-5)
+dist.destroy_process_group()
+print("ok")
+"""
+
+
+def test_fsdp2_sharded_head_takes_the_logits_path(tmp_path):
+    """Under FSDP2 the head's weight is a sharded DTensor outside the forward: the default log-prob path falls back
+    to the logits path instead of failing (one gloo process, CPU)."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[1]
+    proc = subprocess.run([sys.executable, "-c", FSDP2_SCRIPT], cwd=repo, capture_output=True, text=True,
+                          timeout=300, env={**os.environ, "PYTHONPATH": str(repo), "OMP_NUM_THREADS": "1"})
+    assert proc.returncode == 0 and proc.stdout.strip().endswith("ok"), proc.stderr[-3000:]
