@@ -77,6 +77,8 @@ class TrainConfig:
                                  "measured)", resume_safe=True)
     attn_implementation: str | None = _f(None, "attention kernel: eager, sdpa, flash_attention_2 (default: "
                                          "library's)", resume_safe=True)
+    disable_dropout: bool = _f(True, "turn the model's dropout off (as TRL and the DPO reference code do; the paper's "
+                               "models have none)")
     trust_remote_code: bool = _f(False, "allow model code from the hub (off by default)", resume_safe=True)
     lora: bool = _f(False, "train LoRA adapters; the reference is the adapter-disabled policy")
     lora_r: int = _f(16, "LoRA rank")

@@ -81,3 +81,23 @@ def export_hf(name_or_path: str, out_dir: str | os.PathLike) -> Path:
         if not (out / "config.json").exists():
             raise
     return out
+
+
+def disable_dropout(model: torch.nn.Module) -> int:
+    """Turn every dropout of `model` off (nn.Dropout modules, float `*dropout` / `layerdrop` attributes that
+    functional dropout reads, and the config's `*dropout*` fields), as TRL and the DPO reference code do: the
+    policy's log-probs of both views are then deterministic like the reference's. Returns how many were on."""
+    on = 0
+    for module in model.modules():
+        if isinstance(module, torch.nn.Dropout):
+            on += module.p > 0
+            module.p = 0.0
+        for name, value in list(vars(module).items()):
+            if ("dropout" in name or name == "layerdrop") and isinstance(value, float):
+                on += value > 0
+                setattr(module, name, 0.0)
+    for cfg in {id(c): c for c in (getattr(m, "config", None) for m in model.modules()) if c is not None}.values():
+        for name, value in list(vars(cfg).items()):
+            if ("dropout" in name or name == "layerdrop") and isinstance(value, float):
+                setattr(cfg, name, 0.0)
+    return on

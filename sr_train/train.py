@@ -17,7 +17,7 @@ from sr_train.config import TrainConfig, changed_settings
 from sr_train.data import load_pairs
 from sr_train.files import atomic_write_json, atomic_write_jsonl, read_jsonl
 from sr_train.losses import LossParams, get_spec, needs_aug_view
-from sr_train.model import load_model, load_tokenizer, resolve_dtype
+from sr_train.model import disable_dropout, load_model, load_tokenizer, resolve_dtype
 from sr_train.pairs import TokenizeSettings, tokenize_pairs
 from sr_train.reference import attach, cache_key, cached_reference_logps, model_fingerprint
 from sr_train.trainer import MergedCheckpointCallback, PreferenceTrainer, autocast_context, save_plain
@@ -177,11 +177,15 @@ def train(cfg: TrainConfig) -> Path:
         from sr_train.reward import RewardTrainer, load_reward_model
 
         model = load_reward_model(cfg.model, tokenizer, resolve_dtype(cfg.dtype), cfg.trust_remote_code)
+        if cfg.disable_dropout:
+            disable_dropout(model)
         if args.process_index == 0:
             write_run_config(cfg, out_dir, **facts)
         return run_and_save(RewardTrainer(model=model, **common), cfg, tokenizer)
 
     model = load_model(cfg.model, resolve_dtype(cfg.dtype), cfg.trust_remote_code, cfg.attn_implementation)
+    if cfg.disable_dropout:
+        disable_dropout(model)  # before any copy: the live reference and LoRA's adapter-off view match it
     ref_model, ref_cached = None, None
     if not get_spec(cfg.loss).reference_free:
         if cfg.reference == "precompute":

@@ -151,6 +151,34 @@ def test_length_grouped_run_killed_in_its_second_epoch_resumes_to_same_weights(t
     assert [r["logps/chosen"] for r in first] != pytest.approx([r["logps/chosen"] for r in second], abs=1e-3)
 
 
+def test_dropout_is_off_by_default(tiny_dir, pairs_file, tmp_path):
+    """A model with dropout (a tiny GPT-2, p = 0.3): with the default the policy at step 1 equals the precomputed
+    reference (margins 0, as in TRL); with --disable-dropout false dropout makes them differ."""
+    from transformers import AutoTokenizer, GPT2Config, GPT2LMHeadModel
+
+    from sr_train.model import disable_dropout
+
+    tok = AutoTokenizer.from_pretrained(tiny_dir)
+    cfg = GPT2Config(vocab_size=len(tok), n_positions=256, n_embd=32, n_layer=2, n_head=2, resid_pdrop=0.3,
+                     embd_pdrop=0.3, attn_pdrop=0.3, bos_token_id=tok.bos_token_id, eos_token_id=tok.eos_token_id)
+    torch.manual_seed(0)
+    model = GPT2LMHeadModel(cfg).train()
+    ids = torch.tensor([tok("a b c d e").input_ids * 3])
+    assert not torch.equal(model(ids).logits, model(ids).logits)  # dropout on in train mode
+    folder = tmp_path / "gpt2"
+    model.save_pretrained(folder, safe_serialization=True)
+    tok.save_pretrained(folder)
+    assert disable_dropout(model) == 3 * 2 + 1  # per block: attention, its output, the MLP; plus the embeddings
+    torch.testing.assert_close(model(ids).logits, model(ids).logits, rtol=0, atol=0)
+
+    args = {"loss": "sr-dpo", "batch-size": 2, "max-steps": 1, "max-length": 96, "max-prompt-length": 48}
+    ok(sr_train(common(folder, pairs_file, tmp_path / "off", **args)))
+    ok(sr_train(common(folder, pairs_file, tmp_path / "on", **args, **{"disable-dropout": "false"})))
+    off, on = metrics(tmp_path / "off")[0], metrics(tmp_path / "on")[0]
+    assert off["rewards/margins"] == pytest.approx(0.0, abs=1e-5) and off["refine/delta"] == pytest.approx(0, abs=1e-5)
+    assert abs(on["rewards/margins"]) > 1e-3
+
+
 def test_lora_checkpoints_are_plain_and_reference_is_base(tiny_dir, pairs_file, tmp_path):
     from transformers import AutoModelForCausalLM
 
