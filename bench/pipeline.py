@@ -183,11 +183,11 @@ def _needs_training(cfg: PipelineConfig, run: str, train_cfg: TrainConfig) -> bo
 
 
 def _train(train_cfg: TrainConfig) -> None:
-    from sr_train.train import RunMismatch, train
+    from sr_train.train import ResumeError, train
 
     try:
         train(train_cfg)
-    except RunMismatch as e:
+    except ResumeError as e:
         raise PipelineError(str(e)) from e
 
 

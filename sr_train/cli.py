@@ -103,11 +103,11 @@ def main(argv: list[str] | None = None) -> int:
         ok = not [p for p in problems if not p.startswith("note:")]
         print("config OK" if ok else "config has problems")
         return 0 if ok else 2
-    from sr_train.train import RunMismatch, train
+    from sr_train.train import ResumeError, train
 
     try:
         train(cfg)
-    except RunMismatch as e:
+    except ResumeError as e:
         print(f"sr-train: {e}", file=sys.stderr)
         return 2
     return 0

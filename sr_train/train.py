@@ -60,8 +60,32 @@ def last_checkpoint(output_dir: str | Path) -> Path | None:
     return max(found)[1] if found else None
 
 
-class RunMismatch(ValueError):
+class ResumeError(ValueError):
+    """A run cannot be resumed as asked; the message says why and what to do."""
+
+
+class RunMismatch(ResumeError):
     """output_dir holds a run made with other training settings (resuming would mix the two)."""
+
+
+def checked_resume_path(path: str | Path) -> Path:
+    """An explicit --resume: a complete checkpoint-N folder, else a clear error."""
+    path = Path(path)
+    if not re.fullmatch(r"checkpoint-\d+", path.name) or not (path / "trainer_state.json").is_file():
+        raise ResumeError(f"resume {path}: not a complete checkpoint-N folder (one with trainer_state.json); "
+                          "use auto, never, or such a folder")
+    return path
+
+
+def clear_earlier_run(out_dir: Path) -> None:
+    """resume: never in a folder holding an earlier run: its checkpoints and final model go (a later `auto` would
+    otherwise resume from them, under this run's run_config.json), and so does its metrics log."""
+    import shutil
+
+    old = sorted(out_dir.glob("checkpoint-*")) + [out_dir / "final"]
+    for path in (p for p in old if p.is_dir()):
+        print(f"resume never: removing {path} of an earlier run")
+        shutil.rmtree(path)
 
 
 def settings_mismatch(cfg: TrainConfig, out_dir: str | Path) -> str | None:
@@ -158,8 +182,13 @@ def run_and_save(trainer, cfg: TrainConfig, tokenizer) -> Path:
 def train(cfg: TrainConfig) -> Path:
     """Run one training job; returns the folder of the final plain HF model (<output_dir>/final)."""
     cfg = cfg.validate().resolved()
-    if cfg.resume == "auto" and (why := settings_mismatch(cfg, cfg.output_dir)):
-        raise RunMismatch(why)
+    if cfg.resume == "never":
+        if int(os.environ.get("RANK", "0")) == 0:
+            clear_earlier_run(Path(cfg.output_dir))
+    else:
+        run_dir = cfg.output_dir if cfg.resume == "auto" else checked_resume_path(cfg.resume).parent
+        if why := settings_mismatch(cfg, run_dir):
+            raise RunMismatch(why)
     set_seed(cfg.seed)
     world_size = int(os.environ.get("WORLD_SIZE", "1"))
     micro, accum = batch_layout(cfg, world_size)

@@ -130,6 +130,20 @@ def test_killed_run_resumes_to_same_weights(tiny_dir, pairs_file, tmp_path):
     assert [r["loss"] for r in metrics(tmp_path / "killed")] == pytest.approx(
         [r["loss"] for r in metrics(tmp_path / "straight")], abs=1e-6)
 
+    # an explicit --resume must be a complete checkpoint folder, and is checked against its run's settings too
+    bad = sr_train(common(tiny_dir, pairs_file, tmp_path / "killed", **args, resume=tmp_path / "killed"))
+    assert bad.returncode == 2 and "not a complete checkpoint-N folder" in bad.stderr
+    other = sr_train(common(tiny_dir, pairs_file, tmp_path / "new", **{**args, "beta": 0.2},
+                            resume=tmp_path / "killed" / "checkpoint-4"))
+    assert other.returncode == 2 and "beta: 0.1 there, 0.2 now" in other.stderr
+    # resume never: the earlier run's checkpoints and log go, so a later auto resume cannot pick them up
+    (tmp_path / "killed" / "checkpoint-40").mkdir()
+    (tmp_path / "killed" / "checkpoint-40" / "trainer_state.json").write_text("{}")
+    fresh = ok(sr_train(common(tiny_dir, pairs_file, tmp_path / "killed", **{**args, "beta": 0.2}, resume="never")))
+    assert "removing" in fresh.stdout and not (tmp_path / "killed" / "checkpoint-40").exists()
+    assert [r["step"] for r in metrics(tmp_path / "killed")] == [1, 2, 3, 4, 5, 6]
+    assert json.loads((tmp_path / "killed" / "run_config.json").read_text())["beta"] == 0.2
+
 
 def test_length_grouped_run_killed_in_its_second_epoch_resumes_to_same_weights(tiny_dir, pairs_file, tmp_path):
     """--group-by-length shuffles per epoch from (seed, epoch): a run resumed in epoch 2 sees epoch 2's order."""
