@@ -6,8 +6,9 @@ response's tokens are what the full conversation adds after the longest prefix s
 
 Truncation (DPO reference code's rule): if prompt + longer response exceeds max_length, the prompt keeps its last
 max_prompt_length tokens; responses then keep their first (max_length - prompt) tokens. A pair whose response is
-truncated to nothing is dropped and counted. The p+x view holds the same response tokens; its prompt loses the same
-tokens as the x prompt (cut right after p), so its budget is max_prompt_length plus p's tokens.
+truncated to nothing is dropped and counted. The p+x view holds the same response tokens; its prompt keeps the
+template header and p whole and loses the query tokens the x prompt lost (cut right after p), so it ends with exactly
+the x prompt's query tokens.
 """
 
 from __future__ import annotations
@@ -91,10 +92,11 @@ def tokenize_pair(tok: PreTrainedTokenizerBase, pair: dict, s: TokenizeSettings,
     if s.quality_prompt is not None:
         aug_msgs = join_prompt(pair["prompt"], s.quality_prompt, s.prompt_join)
         a_full, ac_full, ar_full = encode_view(tok, aug_msgs, pair["chosen"], pair["rejected"], chat)
-        cut = len(p_full) - len(prompt)
+        cut = len(p_full) - len(prompt)  # the x view lost its first `cut` tokens: header H, then query tokens
         if cut:
-            head = common_prefix_length(a_full, p_full) + (len(a_full) - len(p_full))
-            a_full = a_full[:head] + a_full[head + cut:]
+            header = common_prefix_length(a_full, p_full)
+            head = header + (len(a_full) - len(p_full))  # H and p
+            a_full = a_full[:head] + a_full[head + max(0, cut - header):]  # the query tokens the x view lost
         out.update(aug_prompt_ids=a_full, aug_chosen_ids=ac_full[: len(chosen)],
                    aug_rejected_ids=ar_full[: len(rejected)])
     return out

@@ -7,6 +7,7 @@ import dataclasses
 import json
 import os
 import re
+import sys
 from pathlib import Path
 
 import torch
@@ -104,6 +105,18 @@ def settings_mismatch(cfg: TrainConfig, out_dir: str | Path) -> str | None:
             f"Resuming would mix the two. Use another output_dir, or resume: never to train it again from the start.")
 
 
+def low_precision_warning(cfg: TrainConfig, env: dict[str, str] | None = None) -> str | None:
+    """A warning when full fine-tuning would update bf16/fp16 weights in place: steps below half a unit in the last
+    place (~0.4% of a weight in bf16; lr 5e-7 steps are far smaller) are rounded away. FSDP launched by accelerate
+    keeps fp32 master weights, and LoRA trains fp32 adapters, so neither is warned about."""
+    env = os.environ if env is None else env
+    if cfg.dtype not in ("bfloat16", "float16") or cfg.lora or env.get("ACCELERATE_USE_FSDP", "").lower() == "true":
+        return None
+    return (f"warning: dtype {cfg.dtype} with full fine-tuning updates {cfg.dtype} weights in place, so optimizer "
+            f"steps below ~0.4% of a weight are lost (lr {cfg.learning_rate:g}); use dtype float32 with --bf16 auto "
+            f"(autocast), or launch with accelerate FSDP mixed precision")
+
+
 def use_bf16(cfg: TrainConfig) -> bool:
     if cfg.bf16 == "auto":
         return torch.cuda.is_available() and torch.cuda.is_bf16_supported()
@@ -189,6 +202,8 @@ def train(cfg: TrainConfig) -> Path:
         run_dir = cfg.output_dir if cfg.resume == "auto" else checked_resume_path(cfg.resume).parent
         if why := settings_mismatch(cfg, run_dir):
             raise RunMismatch(why)
+    if (warning := low_precision_warning(cfg)) and int(os.environ.get("RANK", "0")) == 0:
+        print(warning, file=sys.stderr)
     set_seed(cfg.seed)
     world_size = int(os.environ.get("WORLD_SIZE", "1"))
     micro, accum = batch_layout(cfg, world_size)

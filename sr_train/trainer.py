@@ -48,7 +48,7 @@ class EpochLengthGroupedSampler(LengthGroupedSampler):
 
 
 class MetricsTrainer(Trainer):
-    """Trainer that averages per-micro-batch metrics (gathered over processes) into each log, appends every
+    """Trainer that averages per-pair metrics (gathered over processes) into each log, appends every
     training log to metrics.jsonl with `step` and `tuples_seen`, and reports perf/tokens_per_s."""
 
     def __init__(self, *args, global_batch_size: int, metrics_path: str | None = None,
@@ -70,15 +70,22 @@ class MetricsTrainer(Trainer):
                                          self.lengths, seed)
 
     def _gather_mean(self, name: str, values: torch.Tensor) -> None:
-        self._metrics[name].append(self.accelerator.gather_for_metrics(values.detach().float()).mean())
+        """Collect per-pair `values` of a micro-batch from every process; the log reports their mean over the pairs
+        of the logging window (a short last micro-batch weighs by its pairs). accelerator.gather, not
+        gather_for_metrics: the latter trims every micro-batch once the dataloader has prefetched its last one."""
+        v = self.accelerator.gather(values.detach().float().reshape(-1))
+        self._metrics[name].append(torch.stack([v.sum(), torch.tensor(float(v.numel()), device=v.device)]))
 
     def _count_tokens(self, inputs: dict) -> None:
-        self._tokens.append(self.accelerator.gather_for_metrics(inputs["attention_mask"].sum()).sum())
+        self._tokens.append(self.accelerator.gather(inputs["attention_mask"].sum().reshape(1)).sum())
 
     def log(self, logs: dict[str, float], start_time: float | None = None) -> None:
         training_step = "loss" in logs and self.model.training
         if training_step:
-            logs.update({k: torch.stack(v).mean().item() for k, v in self._metrics.items() if v})
+            for name, parts in self._metrics.items():
+                if parts:
+                    total, count = torch.stack(parts).sum(0).tolist()
+                    logs[name] = total / count
             now = time.perf_counter()
             tokens = torch.stack(self._tokens).sum().item() if self._tokens else 0
             logs["perf/tokens_per_s"] = tokens / max(now - self._last_log_time, 1e-9)

@@ -70,3 +70,14 @@ def test_dry_run_flags_missing_local_files(capsys):
     assert main(["--model", "nope.gguf", "--data", "missing.jsonl", "--dry-run"]) == 2
     err = capsys.readouterr().err
     assert "model nope.gguf does not exist" in err and "data missing.jsonl does not exist" in err
+
+
+def test_low_precision_full_fine_tuning_is_warned_about():
+    from sr_train.config import TrainConfig
+    from sr_train.train import low_precision_warning
+
+    bf16 = TrainConfig(model="m", data="d", dtype="bfloat16")
+    assert "optimizer steps below" in low_precision_warning(bf16, env={})
+    assert low_precision_warning(bf16, env={"ACCELERATE_USE_FSDP": "true"}) is None  # fp32 master weights
+    assert low_precision_warning(TrainConfig(model="m", data="d", dtype="bfloat16", lora=True), env={}) is None
+    assert low_precision_warning(TrainConfig(model="m", data="d"), env={}) is None  # float32 + autocast

@@ -41,9 +41,13 @@ def test_aug_view_cut_after_p_when_prompt_truncated():
     s = TokenizeSettings(max_length=40, max_prompt_length=20, quality_prompt=QUALITY_PROMPT)
     ex = tokenize_pair(tok, long, s, chat=True)
     p_len = len(tok(QUALITY_PROMPT, add_special_tokens=False)["input_ids"])
-    assert len(ex["prompt_ids"]) == 20 and len(ex["aug_prompt_ids"]) == 20 + p_len
-    assert ex["aug_prompt_ids"][-10:] == ex["prompt_ids"][-10:]  # same end of the query
-    assert "usefulness" in tok.decode(ex["aug_prompt_ids"][: p_len + 3])  # p kept whole at the start
+    full = tokenize_pair(tok, long, TokenizeSettings(max_length=400, max_prompt_length=300,
+                                                     quality_prompt=QUALITY_PROMPT), chat=True)
+    header = next(i for i, (a, b) in enumerate(zip(full["prompt_ids"], full["aug_prompt_ids"])) if a != b)
+    assert header > 0 and len(ex["prompt_ids"]) == 20
+    # the p+x prompt: the template header and p whole, then exactly the x prompt's (truncated) tokens
+    assert ex["aug_prompt_ids"] == full["aug_prompt_ids"][:header + p_len] + ex["prompt_ids"]
+    assert "usefulness" in tok.decode(ex["aug_prompt_ids"][header: header + p_len + 3])
 
 
 def test_plain_template_renders_hh_form():

@@ -193,6 +193,20 @@ def test_dropout_is_off_by_default(tiny_dir, pairs_file, tmp_path):
     assert abs(on["rewards/margins"]) > 1e-3
 
 
+def test_metrics_of_a_short_last_step_cover_every_pair(tiny_dir, pairs_file, tmp_path):
+    """7 pairs, batch 4 in micro-batches of 2: the second step has 3 pairs, and its logged means cover all 3
+    (lr 0: every step's logps/chosen is the starting model's, so the pair-weighted sum equals one full batch's)."""
+    seven = tmp_path / "seven.jsonl"
+    seven.write_text("".join(pairs_file.read_text().splitlines(keepends=True)[:7]))
+    base = {"loss": "dpo", "learning-rate": 0.0, "num-epochs": 1}
+    ok(sr_train(common(tiny_dir, seven, tmp_path / "whole", **base, **{"batch-size": 7})))
+    ok(sr_train(common(tiny_dir, seven, tmp_path / "split", **base, **{"batch-size": 4, "micro-batch-size": 2})))
+    (whole,), split = metrics(tmp_path / "whole"), metrics(tmp_path / "split")
+    assert [r["step"] for r in split] == [1, 2]
+    total = 4 * split[0]["logps/chosen"] + 3 * split[1]["logps/chosen"]
+    assert total == pytest.approx(7 * whole["logps/chosen"], rel=1e-5)
+
+
 def test_lora_checkpoints_are_plain_and_reference_is_base(tiny_dir, pairs_file, tmp_path):
     from transformers import AutoModelForCausalLM
 
