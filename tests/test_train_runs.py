@@ -93,6 +93,50 @@ def test_two_processes_match_one(tiny_dir, pairs_file, tmp_path):
     assert one[-1]["loss"] != pytest.approx(one[0]["loss"], abs=1e-3)  # training moved
 
 
+FSDP2_CPU = """compute_environment: LOCAL_MACHINE
+distributed_type: FSDP
+num_machines: 1
+num_processes: 2
+mixed_precision: 'no'
+use_cpu: true
+main_process_port: {port}
+fsdp_config:
+  fsdp_version: 2
+  fsdp_auto_wrap_policy: TRANSFORMER_BASED_WRAP
+  fsdp_state_dict_type: SHARDED_STATE_DICT
+  fsdp_reshard_after_forward: true
+"""
+
+
+def test_fsdp2_two_processes_match_one(tiny_dir, pairs_file, tmp_path):
+    """The paper recipes' launch (accelerate, FSDP2, here 2 CPU processes): the sharded head takes the logits path,
+    the losses follow the 1-process run, and final/ holds the full, same weights."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    config = tmp_path / "fsdp.yaml"
+    config.write_text(FSDP2_CPU.format(port=port))
+    args = {"loss": "sr-dpo", "batch-size": 4, "max-steps": 2, "optimizer": "adamw", "save-steps": 2}
+    ok(sr_train(common(tiny_dir, pairs_file, tmp_path / "one", **args)))
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(REPO)}
+    cmd = [str(BIN / "accelerate"), "launch", "--config_file", str(config), "-m", "sr_train.cli",
+           *common(tiny_dir, pairs_file, tmp_path / "fsdp", **args)]
+    ok(subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=300))
+    one, fsdp = metrics(tmp_path / "one"), metrics(tmp_path / "fsdp")
+    assert [r["loss"] for r in fsdp] == pytest.approx([r["loss"] for r in one], abs=1e-5)
+    assert [r["logps/chosen"] for r in fsdp] == pytest.approx([r["logps/chosen"] for r in one], abs=1e-4)
+    a = load_file(tmp_path / "one" / "final" / "model.safetensors")
+    b = load_file(tmp_path / "fsdp" / "final" / "model.safetensors")
+    assert a.keys() == b.keys()
+    for k in a:
+        assert a[k].shape == b[k].shape, k
+        torch.testing.assert_close(b[k], a[k], rtol=0, atol=1e-5, msg=k)
+    start = load_file(next(tiny_dir.glob("*.safetensors")))
+    assert max((b[k] - start[k]).abs().max().item() for k in start) > 1e-4  # trained
+
+
 KILL_AT_STEP_3 = """
 import os, signal
 from sr_train.trainer import PreferenceTrainer
