@@ -149,9 +149,27 @@ def prepare_examples(cfg: TrainConfig, tokenizer) -> tuple[list[dict], dict]:
         cfg.max_length, cfg.max_prompt_length, cfg.template,
         cfg.quality_prompt_text() if preference and needs_aug_view(cfg.loss, cfg.refine) else None, cfg.prompt_join)
     examples = tokenize_pairs(tokenizer, pairs, settings, report)
-    if preference and get_spec(cfg.loss).needs_scores and any(e["score_chosen"] is None for e in examples):
-        raise ValueError(f"loss {cfg.loss!r} needs score_chosen / score_rejected in every row of {cfg.data}")
+    if preference and get_spec(cfg.loss).needs_scores:
+        if any(e["score_chosen"] is None for e in examples):
+            raise ValueError(f"loss {cfg.loss!r} needs score_chosen / score_rejected in every row of {cfg.data}")
+        examples = _scored_pairs(examples, cfg, report)
     return examples, report.to_dict()
+
+
+def _scored_pairs(examples: list[dict], cfg: TrainConfig, report) -> list[dict]:
+    """Score-offset losses (odpo) take log(score_chosen - score_rejected): pairs without a positive gap are skipped
+    and counted (on_bad_row: skip) or an error naming the rows, before training rather than mid-run."""
+    bad = [e["row"] for e in examples if not e["score_chosen"] > e["score_rejected"]]
+    if bad and cfg.on_bad_row == "error":
+        raise ValueError(f"loss {cfg.loss!r} needs score_chosen > score_rejected; not so in rows {bad[:10]} of "
+                         f"{cfg.data} ({len(bad)} in all)")
+    for row in bad:
+        report.skip("score_chosen not above score_rejected", row)
+    report.rows_kept -= len(bad)
+    kept = [e for e in examples if e["score_chosen"] > e["score_rejected"]]
+    if not kept:
+        raise ValueError(f"loss {cfg.loss!r}: no pair of {cfg.data} has score_chosen > score_rejected")
+    return kept
 
 
 def truncate_metrics(path: Path, step: int) -> None:

@@ -251,6 +251,22 @@ def test_metrics_of_a_short_last_step_cover_every_pair(tiny_dir, pairs_file, tmp
     assert total == pytest.approx(7 * whole["logps/chosen"], rel=1e-5)
 
 
+def test_odpo_pairs_without_a_score_gap_are_skipped_before_training(tiny_dir, pairs_file, tmp_path):
+    rows = [json.loads(line) for line in pairs_file.read_text().splitlines()]
+    for i, r in enumerate(rows):
+        r["score_chosen"], r["score_rejected"] = (5.0, 5.0) if i in (1, 4) else (8.0, 3.0)
+    scored = tmp_path / "scored.jsonl"
+    scored.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    args = {"loss": "odpo", "batch-size": 2, "max-steps": 1}
+    ok(sr_train(common(tiny_dir, scored, tmp_path / "skip", **args)))
+    report = json.loads((tmp_path / "skip" / "run_config.json").read_text())["data_report"]
+    assert report["skipped"] == {"score_chosen not above score_rejected": 2}
+    assert report["skipped_examples"]["score_chosen not above score_rejected"] == [1, 4]
+    assert report["rows_kept"] == len(rows) - 2
+    strict = sr_train(common(tiny_dir, scored, tmp_path / "strict", **args, **{"on-bad-row": "error"}))
+    assert strict.returncode != 0 and "score_chosen > score_rejected; not so in rows [1, 4]" in strict.stderr
+
+
 def test_lora_checkpoints_are_plain_and_reference_is_base(tiny_dir, pairs_file, tmp_path):
     from transformers import AutoModelForCausalLM
 
