@@ -11,7 +11,8 @@ moment it finishes. Layout under --out (results/<experiment>):
     <run>/lm-eval-cache/     lm-eval's request cache (a killed run re-uses every answered request)
 
 A re-run skips tasks whose raw result exists and was made with the same settings (model path and weights'
-size and mtime, server, backend, dtype, limit, task, shots, data); different settings are refused unless --force. --checkpoints evaluates every checkpoint-<step>/ of a sr-train run and records
+size and mtime, server, backend, dtype, limit, task, shots, data and its content hash); different settings are
+refused unless --force. --checkpoints evaluates every checkpoint-<step>/ of a sr-train run and records
 step and tuples_seen (global_step x run_config batch_size).
 """
 
@@ -35,12 +36,23 @@ from bench.leaderboard_data import DataSourceError, TaskSet, prepare
 from bench.leaderboard_records import RawResultError, build_records, table
 from bench.leaderboard_spec import LEADERBOARD, TASK_ORDER, parse_tasks
 from bench.records import package_versions
-from sr_train.files import atomic_write_text
+from sr_train.files import atomic_write_text, file_sha256
 
 BACKENDS = ("hf", "vllm", "local-completions")
 # Settings that change a task's numbers: a finished result is re-used only when all of them agree.
-MATCHING = ("model", "weights", "server", "backend", "dtype", "limit", "lm_task", "num_fewshot", "data")
-ADDED_LATER = ("weights", "server")  # results stored before these were recorded are not checked on them
+MATCHING = ("model", "weights", "server", "backend", "dtype", "limit", "lm_task", "num_fewshot", "data",
+            "data_sha256")
+ADDED_LATER = ("weights", "server", "data_sha256")  # results stored before these were recorded: not checked on them
+
+
+def data_sha256(files: dict[str, str]) -> str | None:
+    """Content hash of a task's local data files (None for hub data): an edited local copy is other data."""
+    if not files:
+        return None
+    h = hashlib.sha256()
+    for name in sorted(files):
+        h.update(name.encode() + b"\0" + file_sha256(files[name]).encode())
+    return h.hexdigest()
 
 
 class LeaderboardError(RuntimeError):
@@ -164,6 +176,7 @@ def settings(model: str, args: argparse.Namespace, key: str, taskset: TaskSet) -
             "server": server, "backend": args.backend, "dtype": args.dtype,
             "limit": args.limit, "lm_task": prep.lm_task, "subtasks": prep.subtasks,
             "num_fewshot": LEADERBOARD[key].shots, "data": prep.extra(), "data_files": prep.files,
+            "data_sha256": data_sha256(prep.files),
             "include_path": str(taskset.include_path) if taskset.include_path else None}
 
 

@@ -248,6 +248,14 @@ def test_local_copy_serves_truthfulqa_and_bad_rows_are_named(tiny_dir, cache, tm
     assert rec["extra"]["data_source"].startswith("dir:") and rec["extra"]["num_fewshot"] == 0
     assert re.fullmatch(r"truthfulqa_mc2__local_[0-9a-f]{8}", rec["extra"]["lm_eval_task"])
 
+    # an edited local copy is other data: refused without --force, not silently kept
+    (folder / "validation.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows[:2]))
+    rc, _, err = sr_bench(capsys, *args)
+    assert rc == 2 and "truthfulqa.json was made with other settings" in err and "data_sha256" in err
+    rc, _, err = sr_bench(capsys, *args, "--force")
+    assert rc == 0, err
+    assert [r["n"] for r in load_records(tmp_path / "tqa") if r["task"] == "truthfulqa"] == [2]
+
     (folder / "validation.jsonl").write_text(json.dumps(rows[0]) + "\n" + json.dumps({"question": "q"}) + "\n")
     rc, _, err = sr_bench(capsys, *args, "--force")
     assert rc == 2 and "validation.jsonl" in err and "mc2_targets" in err
