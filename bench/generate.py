@@ -175,7 +175,8 @@ def read_answers(path: str | os.PathLike, repair: bool = False) -> list[dict]:
     return rows
 
 
-def _check_settings(rows: list[dict], label: str, set_name: str, dec: Decoding, weights: dict, path: Path) -> set:
+def _check_settings(rows: list[dict], label: str, set_name: str, dec: Decoding, weights: dict, model: str,
+                    path: Path) -> set:
     """Question ids `label` already answered in `rows`; an error when they came from other decoding settings or
     other weights (a retrained model at the same path, or another model under the same label)."""
     done = set()
@@ -190,9 +191,10 @@ def _check_settings(rows: list[dict], label: str, set_name: str, dec: Decoding, 
             raise GenerateError(f"{path} already holds answers of {label} on {set_name} with other decoding "
                                 f"settings (file, now): {diff}; use another --out or the same settings")
         if row.get("weights", weights) != weights:
-            raise GenerateError(f"{path} already holds answers of {label} on {set_name} from other weights than "
-                                f"{weights.get('path', weights.get('hub_id'))} has now (retrained, or another model "
-                                f"under that label); use another --out or --model-name, or delete the file")
+            raise GenerateError(f"{path} already holds answers of {label} on {set_name} from other weights "
+                                f"({row.get('model_path')} then, now {model} with other weight files: retrained, or "
+                                f"another model under that label); use another --out or --model-name, or delete "
+                                f"the file")
         done.add(row["question_id"])
     return done
 
@@ -229,7 +231,7 @@ def generate_answers(
     """Answer every not-yet-answered question of the set; returns the answers file. `generator` reuses a
     loaded HFGenerator / VLLMGenerator (for tests and loops over checkpoints)."""
     from bench.records import now_iso, package_versions
-    from sr_train.reference import model_fingerprint
+    from sr_train.weights_id import weights_id
 
     dec = Decoding(max_new_tokens, temperature, top_p, seed, batch_size, backend, dtype)
     dec.check()
@@ -238,8 +240,8 @@ def generate_answers(
         qset = QuestionSet(qset.name, qset.source, qset.questions[:limit])
     out = Path(out)
     label = model_name or model_label(model)
-    weights = model_fingerprint(model)
-    done = _check_settings(read_answers(out, repair=True), label, qset.name, dec, weights, out)
+    weights = weights_id(model)
+    done = _check_settings(read_answers(out, repair=True), label, qset.name, dec, weights, model, out)
     todo = [q for q in qset.questions if q.question_id not in done]
     if not todo:
         print(f"{out}: all {len(qset)} questions of {qset.name} already answered by {label}", file=sys.stderr)

@@ -10,8 +10,8 @@ moment it finishes. Layout under --out (results/<experiment>):
     <run>/leaderboard.jsonl  tidy records for every finished task and their average
     <run>/lm-eval-cache/     lm-eval's request cache (a killed run re-uses every answered request)
 
-A re-run skips tasks whose raw result exists and was made with the same settings (model path and weights'
-size and mtime, server, backend, dtype, limit, task, shots, data and its content hash); different settings are
+A re-run skips tasks whose raw result exists and was made with the same settings (model path and the sha256 of
+its weight files, server, backend, dtype, limit, task, shots, data and its content hash); different settings are
 refused unless --force. --checkpoints evaluates every checkpoint-<step>/ of a sr-train run and records
 step and tuples_seen (global_step x run_config batch_size).
 """
@@ -166,13 +166,13 @@ def local_model(model: str, cache_dir: Path) -> str:
 
 # -- one model, every task ---------------------------------------------------------------------------------
 def settings(model: str, args: argparse.Namespace, key: str, taskset: TaskSet) -> dict[str, Any]:
-    from sr_train.reference import model_fingerprint
+    from sr_train.weights_id import weights_id
 
     prep = taskset.tasks[key]
     path = Path(model)
     server = ({"base_url": args.base_url, "api_model": args.api_model, "tokenizer": args.tokenizer}
               if args.backend == "local-completions" else None)
-    return {"model": str(path.resolve()) if path.exists() else model, "weights": model_fingerprint(model),
+    return {"model": str(path.resolve()) if path.exists() else model, "weights": weights_id(model),
             "server": server, "backend": args.backend, "dtype": args.dtype,
             "limit": args.limit, "lm_task": prep.lm_task, "subtasks": prep.subtasks,
             "num_fewshot": LEADERBOARD[key].shots, "data": prep.extra(), "data_files": prep.files,
@@ -197,9 +197,9 @@ def finished(raw_file: Path, want: dict[str, Any], force: bool) -> dict | None:
 def cache_prefix(out_dir: Path, model: str, args: argparse.Namespace) -> str:
     """lm-eval's request cache keys on the request only, so keep one cache per model (its weights' identity:
     a model retrained at the same path gets a fresh cache) and backend settings."""
-    from sr_train.reference import model_fingerprint
+    from sr_train.weights_id import weights_id
 
-    key = hashlib.sha1(json.dumps([model, model_fingerprint(model), args.backend, args.dtype, args.base_url,
+    key = hashlib.sha1(json.dumps([model, weights_id(model), args.backend, args.dtype, args.base_url,
                                    args.api_model, args.tokenizer]).encode())
     folder = out_dir / "lm-eval-cache" / key.hexdigest()[:12]
     folder.mkdir(parents=True, exist_ok=True)

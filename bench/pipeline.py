@@ -195,7 +195,9 @@ def _drop_results_of(cfg: PipelineConfig, run: str) -> None:
     """Leaderboard results and answers of `run` made before it is (re)trained belong to weights that are gone."""
     import shutil
 
-    for stale in (cfg.results_dir / "leaderboard" / run, answers_path(cfg, run)):
+    from bench.leaderboard import slug
+
+    for stale in (cfg.results_dir / "leaderboard" / slug(run), answers_path(cfg, run)):
         if stale.exists():
             tqdm.write(f"[pipeline] {run} is trained anew: removing {stale}, made from its earlier weights")
             shutil.rmtree(stale) if stale.is_dir() else stale.unlink()
@@ -247,7 +249,7 @@ def answers_path(cfg: PipelineConfig, run: str) -> Path:
 
 
 def stage_generate(cfg: PipelineConfig) -> bool:
-    from bench.generate import generate_answers, read_answers
+    from bench.generate import GenerateError, generate_answers, read_answers
     from bench.questions import load_questions
 
     w = cfg.winrate
@@ -260,8 +262,11 @@ def stage_generate(cfg: PipelineConfig) -> bool:
         answers = answers_path(cfg, run)
         done = {r["question_id"] for r in read_answers(answers, repair=True)} if answers.is_file() else set()
         ran |= not want <= done
-        generate_answers(path, qset, answers, max_new_tokens=w.max_new_tokens, batch_size=w.batch_size,
-                         model_name=run, dtype=w.dtype)
+        try:
+            generate_answers(path, qset, answers, max_new_tokens=w.max_new_tokens, batch_size=w.batch_size,
+                             model_name=run, dtype=w.dtype)
+        except GenerateError as e:
+            raise PipelineError(f"generate: {e}") from e
     return ran
 
 
@@ -279,11 +284,11 @@ def judge_inputs(cfg: PipelineConfig, a: str, b: str) -> dict[str, Any]:
     """What a pair's verdicts depend on: both answer files (hashed), the reward model's weights and the judge and
     bootstrap settings. Stored in <a>-vs-<b>.summary.json as `pipeline_inputs`; a pair is judged again when they
     change (e.g. more questions answered, a retrained reward model, another tie_margin)."""
-    from sr_train.reference import model_fingerprint
+    from sr_train.weights_id import weights_id
 
     w = cfg.winrate
     return {"answers": {m: file_sha256(answers_path(cfg, m)) for m in (a, b)},
-            "reward_model": model_fingerprint(str(cfg.final(RM_RUN))),
+            "reward_model": weights_id(cfg.final(RM_RUN)),
             "tie_margin": w.tie_margin, "rm_max_length": w.rm_max_length, "n_boot": w.n_boot}
 
 

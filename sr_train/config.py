@@ -152,8 +152,11 @@ def changed_settings(stored: dict[str, Any], cfg: TrainConfig) -> dict[str, tupl
     """{field: (stored, now)} for the fields that shape what is trained (all but the `resume_safe` ones: output,
     logging, memory and kernel choices) where `stored` (a run's run_config.json) and `cfg` differ."""
     now = cfg.to_dict()
-    return {f.name: (stored[f.name], now[f.name]) for f in dataclasses.fields(TrainConfig)
-            if not f.metadata.get("resume_safe") and f.name in stored and stored[f.name] != now[f.name]}
+    changed = {f.name: (stored[f.name], now[f.name]) for f in dataclasses.fields(TrainConfig)
+               if not f.metadata.get("resume_safe") and f.name in stored and stored[f.name] != now[f.name]}
+    if "bf16_autocast" not in stored:  # files before it was a fact of its own stored the resolved bool as `bf16`
+        changed.pop("bf16", None)
+    return changed
 
 
 def unknown_fields(raw: dict[str, Any]) -> list[str]:

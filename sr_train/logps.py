@@ -64,10 +64,14 @@ class _FusedLinearLogps(torch.autograd.Function):
 def _sharded(head: torch.nn.Linear) -> bool:
     """Whether the head's weight is sharded (FSDP2's DTensor, or FSDP1's flat-parameter views): the fused path
     reads it outside the model's forward, where it is not gathered."""
+    weight = head.weight
+    if weight.numel() != head.in_features * head.out_features:
+        return True
+    if not torch.distributed.is_available():
+        return False
     from torch.distributed.tensor import DTensor
 
-    weight = head.weight
-    return isinstance(weight, DTensor) or weight.numel() != head.in_features * head.out_features
+    return isinstance(weight, DTensor)
 
 
 def fused_supported(model: torch.nn.Module) -> bool:

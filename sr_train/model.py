@@ -89,7 +89,7 @@ def disable_dropout(model: torch.nn.Module) -> int:
     policy's log-probs of both views are then deterministic like the reference's. Returns how many were on."""
     on = 0
     for module in model.modules():
-        if isinstance(module, torch.nn.Dropout):
+        if isinstance(module, torch.nn.modules.dropout._DropoutNd):  # Dropout, Dropout1d/2d/3d, AlphaDropout, ...
             on += module.p > 0
             module.p = 0.0
         for name, value in list(vars(module).items()):

@@ -83,7 +83,8 @@ def clear_earlier_run(out_dir: Path) -> None:
     otherwise resume from them, under this run's run_config.json), and so does its metrics log."""
     import shutil
 
-    old = sorted(out_dir.glob("checkpoint-*")) + [out_dir / "final"]
+    old = sorted(p for p in out_dir.glob("checkpoint-*") if re.fullmatch(r"checkpoint-\d+", p.name))
+    old.append(out_dir / "final")
     for path in (p for p in old if p.is_dir()):
         print(f"resume never: removing {path} of an earlier run")
         shutil.rmtree(path)
@@ -159,14 +160,18 @@ def prepare_examples(cfg: TrainConfig, tokenizer) -> tuple[list[dict], dict]:
 def _scored_pairs(examples: list[dict], cfg: TrainConfig, report) -> list[dict]:
     """Score-offset losses (odpo) take log(score_chosen - score_rejected): pairs without a positive gap are skipped
     and counted (on_bad_row: skip) or an error naming the rows, before training rather than mid-run."""
-    bad = [e["row"] for e in examples if not e["score_chosen"] > e["score_rejected"]]
+    def gap_ok(e: dict) -> bool:  # compared as the float32 the collator makes of them
+        return bool(torch.tensor(e["score_chosen"], dtype=torch.float32)
+                    > torch.tensor(e["score_rejected"], dtype=torch.float32))
+
+    bad = [e["row"] for e in examples if not gap_ok(e)]
     if bad and cfg.on_bad_row == "error":
         raise ValueError(f"loss {cfg.loss!r} needs score_chosen > score_rejected; not so in rows {bad[:10]} of "
                          f"{cfg.data} ({len(bad)} in all)")
     for row in bad:
         report.skip("score_chosen not above score_rejected", row)
     report.rows_kept -= len(bad)
-    kept = [e for e in examples if e["score_chosen"] > e["score_rejected"]]
+    kept = [e for e in examples if gap_ok(e)]
     if not kept:
         raise ValueError(f"loss {cfg.loss!r}: no pair of {cfg.data} has score_chosen > score_rejected")
     return kept

@@ -81,3 +81,16 @@ def test_low_precision_full_fine_tuning_is_warned_about():
     assert low_precision_warning(bf16, env={"ACCELERATE_USE_FSDP": "true"}) is None  # fp32 master weights
     assert low_precision_warning(TrainConfig(model="m", data="d", dtype="bfloat16", lora=True), env={}) is None
     assert low_precision_warning(TrainConfig(model="m", data="d"), env={}) is None  # float32 + autocast
+
+
+def test_changed_settings_names_fields_and_reads_older_run_configs():
+    from sr_train.config import TrainConfig, changed_settings
+
+    cfg = TrainConfig(model="m", data="d", beta=0.1, bf16="auto", output_dir="runs/a")
+    stored = {**cfg.to_dict(), "bf16": "auto", "bf16_autocast": False}
+    assert changed_settings(stored, cfg) == {}
+    assert changed_settings({**stored, "lam": 0.3, "output_dir": "runs/b", "logging_steps": 9}, cfg) == {
+        "lam": (0.3, 0.5)}  # output / logging fields may change
+    assert changed_settings({**stored, "bf16": "true"}, cfg) == {"bf16": ("true", "auto")}
+    older = {k: v for k, v in stored.items() if k not in ("bf16_autocast", "disable_dropout")} | {"bf16": False}
+    assert changed_settings(older, cfg) == {}  # resolved bool stored as bf16; fields added later are not compared

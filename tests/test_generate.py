@@ -5,6 +5,7 @@ import shutil
 
 import pytest
 import torch
+from safetensors.torch import load_file, save_file
 
 from bench.cli import main as bench_main
 from bench.generate import GenerateError, HFGenerator, generate_answers, model_label, read_answers, run_info
@@ -132,13 +133,17 @@ def test_retrained_weights_under_the_same_label_are_refused(model_dir, generator
     generate_answers(str(run), str(qfile), out, max_new_tokens=3, limit=1, generator=generator, progress=False)
     assert read_answers(out)[0]["model"] == "dpo/final"  # sr-train's final/ folders are named by their run
     weights = next(run.glob("*.safetensors"))
-    os.utime(weights, ns=(weights.stat().st_atime_ns, weights.stat().st_mtime_ns + 10**9))  # as if saved again
-    with pytest.raises(GenerateError, match=r"answers of dpo/final on q from other weights than .*dpo/final"):
+    os.utime(weights, ns=(weights.stat().st_atime_ns, weights.stat().st_mtime_ns + 10**9))  # same bytes saved again
+    generate_answers(str(run), str(qfile), out, max_new_tokens=3, limit=2, generator=generator, progress=False)
+    assert [r["question_id"] for r in read_answers(out)] == [1, 2]  # the same weights: resumed
+    tensors = load_file(weights)
+    save_file({k: v + 0.01 for k, v in tensors.items()}, weights, metadata={"format": "pt"})  # retrained
+    with pytest.raises(GenerateError, match=r"answers of dpo/final on q from other weights .*retrained"):
         generate_answers(str(run), str(qfile), out, max_new_tokens=3, generator=generator, progress=False)
     other = tmp_path / "sr-dpo" / "final"
     shutil.copytree(model_dir, other)
     generate_answers(str(other), str(qfile), out, max_new_tokens=3, limit=1, generator=generator, progress=False)
-    assert [r["model"] for r in read_answers(out)] == ["dpo/final", "sr-dpo/final"]
+    assert [r["model"] for r in read_answers(out)] == ["dpo/final", "dpo/final", "sr-dpo/final"]
 
 
 def test_vllm_prompt_ids_equal_the_hf_inputs(generator):

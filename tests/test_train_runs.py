@@ -183,8 +183,10 @@ def test_killed_run_resumes_to_same_weights(tiny_dir, pairs_file, tmp_path):
     # resume never: the earlier run's checkpoints and log go, so a later auto resume cannot pick them up
     (tmp_path / "killed" / "checkpoint-40").mkdir()
     (tmp_path / "killed" / "checkpoint-40" / "trainer_state.json").write_text("{}")
+    (tmp_path / "killed" / "checkpoint-backup").mkdir()
     fresh = ok(sr_train(common(tiny_dir, pairs_file, tmp_path / "killed", **{**args, "beta": 0.2}, resume="never")))
     assert "removing" in fresh.stdout and not (tmp_path / "killed" / "checkpoint-40").exists()
+    assert (tmp_path / "killed" / "checkpoint-backup").is_dir()  # not a checkpoint-N folder: left alone
     assert [r["step"] for r in metrics(tmp_path / "killed")] == [1, 2, 3, 4, 5, 6]
     assert json.loads((tmp_path / "killed" / "run_config.json").read_text())["beta"] == 0.2
 
@@ -254,7 +256,7 @@ def test_metrics_of_a_short_last_step_cover_every_pair(tiny_dir, pairs_file, tmp
 def test_odpo_pairs_without_a_score_gap_are_skipped_before_training(tiny_dir, pairs_file, tmp_path):
     rows = [json.loads(line) for line in pairs_file.read_text().splitlines()]
     for i, r in enumerate(rows):
-        r["score_chosen"], r["score_rejected"] = (5.0, 5.0) if i in (1, 4) else (8.0, 3.0)
+        r["score_chosen"], r["score_rejected"] = {1: (5.0, 5.0), 4: (5.0 + 1e-9, 5.0)}.get(i, (8.0, 3.0))  # 4: 0 in float32
     scored = tmp_path / "scored.jsonl"
     scored.write_text("".join(json.dumps(r) + "\n" for r in rows))
     args = {"loss": "odpo", "batch-size": 2, "max-steps": 1}
