@@ -175,7 +175,7 @@ def _needs_training(cfg: PipelineConfig, run: str, train_cfg: TrainConfig) -> bo
     with other ones (see sr_train.train.settings_mismatch): a run is never silently kept or mixed."""
     from sr_train.train import settings_mismatch
 
-    why = settings_mismatch(train_cfg.resolved(), cfg.run_dir(run))
+    why = settings_mismatch(train_cfg, cfg.run_dir(run))
     if why:
         raise PipelineError(f"{run}: {why}\nTo retrain it with the config's settings, delete {cfg.run_dir(run)} "
                             "(its leaderboard results, answers and win rates are then redone too).")

@@ -91,14 +91,19 @@ def clear_earlier_run(out_dir: Path) -> None:
 
 
 def settings_mismatch(cfg: TrainConfig, out_dir: str | Path) -> str | None:
-    """Why `cfg` (resolved) cannot resume the run in `out_dir`, or None: the settings that shape training, as
-    stored in its run_config.json, against the current ones. Only checked where there is something to resume
-    from (a complete checkpoint or final/)."""
+    """Why `cfg` (as given, before `builtin:` names are resolved) cannot resume the run in `out_dir`, or None: the
+    settings that shape training, as stored in its run_config.json, against the current ones. Only checked where
+    there is something to resume from (a complete checkpoint or final/). `model` / `data` match when either the
+    resolved path or the name as given is the stored one (a moved clone or another cache folder is the same run)."""
     out_dir = Path(out_dir)
     stored_path = out_dir / "run_config.json"
     if not stored_path.is_file() or not (last_checkpoint(out_dir) or (out_dir / "final").is_dir()):
         return None
-    changed = changed_settings(json.loads(stored_path.read_text(encoding="utf-8")), cfg)
+    stored = json.loads(stored_path.read_text(encoding="utf-8"))
+    changed = changed_settings(stored, cfg.resolved())
+    for key in ("model", "data"):
+        if key in changed and stored.get(f"{key}_given") == getattr(cfg, key):
+            del changed[key]
     if not changed:
         return None
     lines = "\n".join(f"  - {k}: {old!r} there, {new!r} now" for k, (old, new) in changed.items())
@@ -217,13 +222,14 @@ def run_and_save(trainer, cfg: TrainConfig, tokenizer) -> Path:
 
 def train(cfg: TrainConfig) -> Path:
     """Run one training job; returns the folder of the final plain HF model (<output_dir>/final)."""
-    cfg = cfg.validate().resolved()
+    given = cfg.validate()
+    cfg = given.resolved()
     if cfg.resume == "never":
         if int(os.environ.get("RANK", "0")) == 0:
             clear_earlier_run(Path(cfg.output_dir))
     else:
         run_dir = cfg.output_dir if cfg.resume == "auto" else checked_resume_path(cfg.resume).parent
-        if why := settings_mismatch(cfg, run_dir):
+        if why := settings_mismatch(given, run_dir):
             raise RunMismatch(why)
     if (warning := low_precision_warning(cfg)) and int(os.environ.get("RANK", "0")) == 0:
         print(warning, file=sys.stderr)
@@ -235,7 +241,8 @@ def train(cfg: TrainConfig) -> Path:
     tokenizer = load_tokenizer(cfg.model, cfg.trust_remote_code)
     examples, data_report = prepare_examples(cfg, tokenizer)
     facts = {"world_size": world_size, "micro_batch_size": micro, "grad_accum_steps": accum,
-             "num_pairs": len(examples), "bf16_autocast": use_bf16(cfg), "data_report": data_report}
+             "num_pairs": len(examples), "bf16_autocast": use_bf16(cfg), "data_report": data_report,
+             "model_given": given.model, "data_given": given.data}
     common = {"args": args, "train_dataset": ListDataset(examples), "processing_class": tokenizer,
               "data_collator": PairCollator(tokenizer.pad_token_id, cfg.pad_to_multiple_of, cfg.aug_shared_prefix),
               "global_batch_size": cfg.batch_size, "metrics_path": str(out_dir / "metrics.jsonl"),

@@ -94,3 +94,21 @@ def test_changed_settings_names_fields_and_reads_older_run_configs():
     assert changed_settings({**stored, "bf16": "true"}, cfg) == {"bf16": ("true", "auto")}
     older = {k: v for k, v in stored.items() if k not in ("bf16_autocast", "disable_dropout")} | {"bf16": False}
     assert changed_settings(older, cfg) == {}  # resolved bool stored as bf16; fields added later are not compared
+
+
+def test_a_moved_clone_still_resumes_its_runs(tmp_path):
+    """run_config.json stores resolved paths; a builtin: name given again matches though the path moved."""
+    import json
+
+    from sr_train.config import TrainConfig
+    from sr_train.train import settings_mismatch
+
+    cfg = TrainConfig(model="org/model", data="builtin:sr-pref-train", output_dir=str(tmp_path))
+    stored = {**cfg.resolved().to_dict(), "bf16_autocast": False, "data": "/old/clone/sr_train/prefdata/train.jsonl",
+              "model_given": "org/model", "data_given": "builtin:sr-pref-train"}
+    (tmp_path / "run_config.json").write_text(json.dumps(stored))
+    assert settings_mismatch(cfg, tmp_path) is None  # nothing to resume from yet
+    (tmp_path / "final").mkdir()
+    assert settings_mismatch(cfg, tmp_path) is None
+    other = TrainConfig(model="org/model", data="builtin:sr-pref-test", output_dir=str(tmp_path))
+    assert "data: '/old/clone/sr_train/prefdata/train.jsonl' there" in settings_mismatch(other, tmp_path)
