@@ -66,8 +66,17 @@ class MetricsTrainer(Trainer):
         if self.lengths is None:
             return super()._get_train_sampler(train_dataset)
         seed = self.args.data_seed if self.args.data_seed is not None else self.args.seed
-        return EpochLengthGroupedSampler(self.args.train_batch_size * self.args.gradient_accumulation_steps,
-                                         self.lengths, seed)
+        self._length_sampler = EpochLengthGroupedSampler(
+            self.args.train_batch_size * self.args.gradient_accumulation_steps, self.lengths, seed)
+        return self._length_sampler
+
+    def _run_epoch(self, *args, **kwargs):
+        """Tell our sampler the epoch first: on a mid-epoch resume under DDP the Trainer's own set_epoch call does not
+        reach it through accelerate's skip and shard wrappers."""
+        epoch = kwargs.get("epoch", args[1] if len(args) > 1 else None)
+        if getattr(self, "_length_sampler", None) is not None and epoch is not None:
+            self._length_sampler.set_epoch(int(epoch))
+        return super()._run_epoch(*args, **kwargs)
 
     def _gather_mean(self, name: str, values: torch.Tensor) -> None:
         """Collect per-pair `values` of a micro-batch from every process; the log reports their mean over the pairs

@@ -269,6 +269,34 @@ def test_odpo_pairs_without_a_score_gap_are_skipped_before_training(tiny_dir, pa
     assert strict.returncode != 0 and "score_chosen > score_rejected; not so in rows [1, 4]" in strict.stderr
 
 
+def test_length_grouped_two_process_run_resumed_in_its_second_epoch(tiny_dir, pairs_file, tmp_path):
+    """2-process DDP: resuming from a checkpoint inside epoch 2 (accelerate skips the trained batches through its
+    own sampler wrappers) replays epoch 2's order: same losses and weights as the run that went straight on."""
+    import shutil
+
+    n_pairs = len(pairs_file.read_text().splitlines())
+    steps_per_epoch = n_pairs // 2
+    mid = steps_per_epoch + 1
+    args = {"loss": "sr-dpo", "batch-size": 2, "max-steps": 2 * steps_per_epoch, "save-steps": mid,
+            "group-by-length": "true"}
+    ok(sr_train(common(tiny_dir, pairs_file, tmp_path / "straight", **args), nproc=2))
+    resumed = tmp_path / "resumed"
+    resumed.mkdir()
+    shutil.copytree(tmp_path / "straight" / f"checkpoint-{mid}", resumed / f"checkpoint-{mid}")
+    shutil.copy(tmp_path / "straight" / "run_config.json", resumed / "run_config.json")
+    (resumed / "metrics.jsonl").write_text("".join(
+        json.dumps(r) + "\n" for r in metrics(tmp_path / "straight") if r["step"] <= mid))
+    out = ok(sr_train(common(tiny_dir, pairs_file, resumed, **args), nproc=2))
+    assert "resuming from" in out.stdout
+    straight, again = metrics(tmp_path / "straight"), metrics(resumed)
+    assert [r["step"] for r in again] == [r["step"] for r in straight]
+    assert [r["logps/chosen"] for r in again] == pytest.approx([r["logps/chosen"] for r in straight], abs=1e-4)
+    a = load_file(tmp_path / "straight" / "final" / "model.safetensors")
+    b = load_file(resumed / "final" / "model.safetensors")
+    for k in a:
+        torch.testing.assert_close(b[k], a[k], rtol=0, atol=1e-5, msg=k)
+
+
 def test_lora_checkpoints_are_plain_and_reference_is_base(tiny_dir, pairs_file, tmp_path):
     from transformers import AutoModelForCausalLM
 
