@@ -37,6 +37,7 @@ from bench.leaderboard_records import RawResultError, build_records, table
 from bench.leaderboard_spec import LEADERBOARD, TASK_ORDER, parse_tasks
 from bench.records import package_versions
 from sr_train.files import atomic_write_text, file_sha256
+from sr_train.weights_id import weights_id
 
 BACKENDS = ("hf", "vllm", "local-completions")
 # Settings that change a task's numbers: a finished result is re-used only when all of them agree.
@@ -165,19 +166,24 @@ def local_model(model: str, cache_dir: Path) -> str:
 
 
 # -- one model, every task ---------------------------------------------------------------------------------
-def settings(model: str, args: argparse.Namespace, key: str, taskset: TaskSet) -> dict[str, Any]:
-    from sr_train.weights_id import weights_id
-
+def settings(model: str, weights: dict, args: argparse.Namespace, key: str, taskset: TaskSet) -> dict[str, Any]:
+    """The stored settings of task `key` for `model`, whose weights_id is `weights`."""
     prep = taskset.tasks[key]
     path = Path(model)
     server = ({"base_url": args.base_url, "api_model": args.api_model, "tokenizer": args.tokenizer}
               if args.backend == "local-completions" else None)
-    return {"model": str(path.resolve()) if path.exists() else model, "weights": weights_id(model),
+    return {"model": str(path.resolve()) if path.exists() else model, "weights": weights,
             "server": server, "backend": args.backend, "dtype": args.dtype,
             "limit": args.limit, "lm_task": prep.lm_task, "subtasks": prep.subtasks,
             "num_fewshot": LEADERBOARD[key].shots, "data": prep.extra(), "data_files": prep.files,
             "data_sha256": data_sha256(prep.files),
             "include_path": str(taskset.include_path) if taskset.include_path else None}
+
+
+def differing(have: dict[str, Any], want: dict[str, Any], keys: tuple[str, ...]) -> list[str]:
+    """The `keys` whose stored value (`have`) differs from `want`; one missing from results stored before it was
+    recorded (ADDED_LATER) does not count."""
+    return [k for k in keys if have.get(k, want[k] if k in ADDED_LATER else None) != want[k]]
 
 
 def finished(raw_file: Path, want: dict[str, Any], force: bool) -> dict | None:
@@ -186,20 +192,17 @@ def finished(raw_file: Path, want: dict[str, Any], force: bool) -> dict | None:
         return None
     raw = _read_json(raw_file)
     have = raw.get("sr_bench", {})
-    have = {k: have.get(k, want[k] if k in ADDED_LATER else None) for k in MATCHING}
-    diff = [f"{k}: {have[k]!r} (stored) vs {want[k]!r} (now)" for k in MATCHING if have[k] != want[k]]
+    diff = [f"{k}: {have.get(k)!r} (stored) vs {want[k]!r} (now)" for k in differing(have, want, MATCHING)]
     if diff:
         raise LeaderboardError(f"{raw_file} was made with other settings ({'; '.join(diff)}); "
                                "use another --out, or --force to recompute")
     return raw
 
 
-def cache_prefix(out_dir: Path, model: str, args: argparse.Namespace) -> str:
+def cache_prefix(out_dir: Path, model: str, weights: dict, args: argparse.Namespace) -> str:
     """lm-eval's request cache keys on the request only, so keep one cache per model (its weights' identity:
     a model retrained at the same path gets a fresh cache) and backend settings."""
-    from sr_train.weights_id import weights_id
-
-    key = hashlib.sha1(json.dumps([model, weights_id(model), args.backend, args.dtype, args.base_url,
+    key = hashlib.sha1(json.dumps([model, weights, args.backend, args.dtype, args.base_url,
                                    args.api_model, args.tokenizer]).encode())
     folder = out_dir / "lm-eval-cache" / key.hexdigest()[:12]
     folder.mkdir(parents=True, exist_ok=True)
@@ -217,20 +220,21 @@ def evaluate_model(model: str, info: dict[str, Any], keys: list[str], taskset: T
     versions = package_versions()
     raws: dict[str, dict] = {}
     where: dict[str, str] = {}
+    weights = weights_id(model)
+    now = settings(model, weights, args, keys[0], taskset)
     for old in TASK_ORDER:  # tasks finished earlier with the same model and settings stay in the records
         f = out_dir / f"{old}.json"
         if f.is_file() and old not in keys:
-            raw, now = _read_json(f), settings(model, args, keys[0], taskset)
+            raw = _read_json(f)
             have = raw.get("sr_bench", {})
-            same = ("model", "weights", "server", "backend", "dtype", "limit")
-            if all(have.get(k, now[k] if k in ADDED_LATER else None) == now[k] for k in same) \
+            if not differing(have, now, ("model", "weights", "server", "backend", "dtype", "limit")) \
                     and have["data"]["data_source"] == now["data"]["data_source"]:
                 raws[old], where[old] = raw, str(f)
     lm = None
     bar = tqdm(keys, desc=f"leaderboard {label}", unit="task", file=sys.stderr)
     for key in bar:
         raw_file = out_dir / f"{key}.json"
-        want = settings(model, args, key, taskset)
+        want = settings(model, weights, args, key, taskset)
         done = finished(raw_file, want, args.force)
         if done is not None:
             tqdm.write(f"{label}: {key} already done ({raw_file}), skipped", file=sys.stderr)
@@ -243,7 +247,7 @@ def evaluate_model(model: str, info: dict[str, Any], keys: list[str], taskset: T
         try:
             result = lm_eval.simple_evaluate(
                 model=lm, tasks=[want["lm_task"]], num_fewshot=want["num_fewshot"], limit=args.limit,
-                use_cache=None if args.no_cache else cache_prefix(out_dir, model, args), task_manager=task_manager,
+                use_cache=None if args.no_cache else cache_prefix(out_dir, model, weights, args), task_manager=task_manager,
                 log_samples=False)
         except ConnectionError as e:
             if taskset.include_path is not None:

@@ -280,16 +280,17 @@ def pair_run(a: str, b: str) -> str:
     return f"{a}-vs-{b}"
 
 
-def judge_inputs(cfg: PipelineConfig, a: str, b: str) -> dict[str, Any]:
-    """What a pair's verdicts depend on: both answer files (hashed), the reward model's weights and the judge and
+def judge_inputs(cfg: PipelineConfig) -> dict[tuple[str, str], dict[str, Any]]:
+    """What each pair's verdicts depend on: both answer files (hashed), the reward model's weights and the judge and
     bootstrap settings. Stored in <a>-vs-<b>.summary.json as `pipeline_inputs`; a pair is judged again when they
-    change (e.g. more questions answered, a retrained reward model, another tie_margin)."""
+    change (e.g. more questions answered, a retrained reward model, another tie_margin). Each file is hashed once."""
     from sr_train.weights_id import weights_id
 
     w = cfg.winrate
-    return {"answers": {m: file_sha256(answers_path(cfg, m)) for m in (a, b)},
-            "reward_model": weights_id(cfg.final(RM_RUN)),
-            "tie_margin": w.tie_margin, "rm_max_length": w.rm_max_length, "n_boot": w.n_boot}
+    answers = {m: file_sha256(answers_path(cfg, m)) for m in models(cfg)}
+    shared = {"reward_model": weights_id(cfg.final(RM_RUN)), "tie_margin": w.tie_margin,
+              "rm_max_length": w.rm_max_length, "n_boot": w.n_boot}
+    return {(a, b): {"answers": {a: answers[a], b: answers[b]}, **shared} for a, b in judge_pairs(cfg)}
 
 
 def _judged_with(summary: Path, inputs: dict[str, Any]) -> bool:
@@ -313,7 +314,7 @@ def stage_judge(cfg: PipelineConfig) -> bool:
     if missing:
         raise PipelineError(f"the judge stage needs every model's answers and the reward model; missing: "
                             f"{', '.join(missing)} (run the generate and reward-model stages first)")
-    inputs = {(a, b): judge_inputs(cfg, a, b) for a, b in judge_pairs(cfg)}
+    inputs = judge_inputs(cfg)
     todo = [p for p in inputs if not _judged_with(out / f"{pair_run(*p)}.summary.json", inputs[p])]
     if not todo:
         return False
