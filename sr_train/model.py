@@ -92,12 +92,17 @@ def disable_dropout(model: torch.nn.Module) -> int:
         if isinstance(module, torch.nn.modules.dropout._DropoutNd):  # Dropout, Dropout1d/2d/3d, AlphaDropout, ...
             on += module.p > 0
             module.p = 0.0
-        for name, value in list(vars(module).items()):
-            if ("dropout" in name or name == "layerdrop") and isinstance(value, float):
-                on += value > 0
-                setattr(module, name, 0.0)
+        on += _zero_dropout_floats(module)
     for cfg in {id(c): c for c in (getattr(m, "config", None) for m in model.modules()) if c is not None}.values():
-        for name, value in list(vars(cfg).items()):
-            if ("dropout" in name or name == "layerdrop") and isinstance(value, float):
-                setattr(cfg, name, 0.0)
+        _zero_dropout_floats(cfg)
+    return on
+
+
+def _zero_dropout_floats(obj: object) -> int:
+    """Set `obj`'s float `*dropout*` / `layerdrop` attributes to 0; returns how many were above 0."""
+    on = 0
+    for name, value in list(vars(obj).items()):
+        if ("dropout" in name or name == "layerdrop") and isinstance(value, float):
+            on += value > 0
+            setattr(obj, name, 0.0)
     return on

@@ -169,14 +169,15 @@ def _scored_pairs(examples: list[dict], cfg: TrainConfig, report) -> list[dict]:
         return bool(torch.tensor(e["score_chosen"], dtype=torch.float32)
                     > torch.tensor(e["score_rejected"], dtype=torch.float32))
 
-    bad = [e["row"] for e in examples if not gap_ok(e)]
+    ok = [gap_ok(e) for e in examples]
+    bad = [e["row"] for e, good in zip(examples, ok) if not good]
     if bad and cfg.on_bad_row == "error":
         raise ValueError(f"loss {cfg.loss!r} needs score_chosen > score_rejected; not so in rows {bad[:10]} of "
                          f"{cfg.data} ({len(bad)} in all)")
     for row in bad:
         report.skip("score_chosen not above score_rejected", row)
     report.rows_kept -= len(bad)
-    kept = [e for e in examples if gap_ok(e)]
+    kept = [e for e, good in zip(examples, ok) if good]
     if not kept:
         raise ValueError(f"loss {cfg.loss!r}: no pair of {cfg.data} has score_chosen > score_rejected")
     return kept
@@ -224,14 +225,15 @@ def train(cfg: TrainConfig) -> Path:
     """Run one training job; returns the folder of the final plain HF model (<output_dir>/final)."""
     given = cfg.validate()
     cfg = given.resolved()
+    main_process = int(os.environ.get("RANK", "0")) == 0
     if cfg.resume == "never":
-        if int(os.environ.get("RANK", "0")) == 0:
+        if main_process:
             clear_earlier_run(Path(cfg.output_dir))
     else:
         run_dir = cfg.output_dir if cfg.resume == "auto" else checked_resume_path(cfg.resume).parent
         if why := settings_mismatch(given, run_dir):
             raise RunMismatch(why)
-    if (warning := low_precision_warning(cfg)) and int(os.environ.get("RANK", "0")) == 0:
+    if (warning := low_precision_warning(cfg)) and main_process:
         print(warning, file=sys.stderr)
     set_seed(cfg.seed)
     world_size = int(os.environ.get("WORLD_SIZE", "1"))

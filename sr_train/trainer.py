@@ -60,6 +60,7 @@ class MetricsTrainer(Trainer):
         self._metrics: dict[str, list[torch.Tensor]] = defaultdict(list)
         self._tokens: list[torch.Tensor] = []
         self._last_log_time = time.perf_counter()
+        self._length_sampler: EpochLengthGroupedSampler | None = None  # set when batches are length-grouped
 
     def _get_train_sampler(self, train_dataset=None):
         """With `lengths`, batches of similar length (less padding); else the Trainer's random sampler."""
@@ -74,7 +75,7 @@ class MetricsTrainer(Trainer):
         """Tell our sampler the epoch first: on a mid-epoch resume under DDP the Trainer's own set_epoch call does not
         reach it through accelerate's skip and shard wrappers."""
         epoch = kwargs.get("epoch", args[1] if len(args) > 1 else None)
-        if getattr(self, "_length_sampler", None) is not None and epoch is not None:
+        if self._length_sampler is not None and epoch is not None:
             self._length_sampler.set_epoch(int(epoch))
         return super()._run_epoch(*args, **kwargs)
 

@@ -144,6 +144,18 @@ def row(rows: list[list[str]], label: str, source_start: str) -> list[str]:
     return hits[0][2:]
 
 
+def lambda_sweep(records: list[dict]) -> list[dict]:
+    """The records with Sr-DPO's leaderboard runs made a λ sweep in one experiment: λ=0.5 as they are, and λ=0.1
+    runs 0.03 lower (at DPO's level)."""
+    out = []
+    for r in records:
+        if r.get("method") == "sr-dpo" and r["task"] in TASKS:
+            out += [{**r, "lambda": 0.5}, {**r, "lambda": 0.1, "value": r["value"] - 0.03, "run": r["run"] + "-l"}]
+        else:
+            out.append(r)
+    return out
+
+
 def mean_std(values) -> str:
     return f"{statistics.mean(values):.2f}±{statistics.stdev(values):.2f}"
 
@@ -257,12 +269,7 @@ def test_fig3_six_panels_four_methods(synth, tmp_path):
     check_files(tmp_path, "fig3", plot.figure)
 
     # a λ sweep: one curve per λ, each the mean over its own seeds
-    sweep = []
-    for r in synth["records"]:
-        if r.get("method") == "sr-dpo" and r["task"] in TASKS:
-            sweep += [{**r, "lambda": 0.5}, {**r, "lambda": 0.1, "value": r["value"] - 0.03, "run": r["run"] + "-l"}]
-        else:
-            sweep.append(r)
+    sweep = lambda_sweep(synth["records"])
     got = lines(fig3(sweep).figure.axes[0])
     for lam, shift in ((0.5, 0.0), (0.1, 0.03)):
         assert got[f"Sr-DPO (ours, λ={lam:g})"][1] == pytest.approx(
@@ -301,12 +308,7 @@ def test_tables_ours_mean_std_and_welch_marks(synth):
     assert row(rows, "SFT", "ours")[0] == f"{100 * BASE['arc']:.2f}"
 
     # a λ sweep of Sr-DPO in the same experiment: one row per λ, never pooled as seeds; each tested against DPO
-    sweep = []
-    for r in synth["records"]:
-        if r.get("method") == "sr-dpo" and r["task"] in TASKS:
-            sweep += [{**r, "lambda": 0.5}, {**r, "lambda": 0.1, "value": r["value"] - 0.03, "run": r["run"] + "-l"}]
-        else:
-            sweep.append(r)
+    sweep = lambda_sweep(synth["records"])
     rows = md_rows(table3(sweep).markdown())
     for lam, shift in ((0.5, 0.0), (0.1, 3.0)):
         cells = row(rows, "Sr-DPO", f"ours (2 seeds), λ={lam:g}")
