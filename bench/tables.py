@@ -139,7 +139,7 @@ def _winrate_rows(paper_recs: list[dict], our_recs: list[dict], row_key: Callabl
                   ) -> list[list[str]]:
     paper_by = group(paper_recs, row_key)
     our_final = final_checkpoints(our_recs, lambda r: (row_key(r), r["experiment"], r.get("judge"),
-                                                       r.get("lambda"), r.get("beta"), r["task"], r["metric"]))
+                                                       setting(r), r["task"], r["metric"]))
     ours_by = group(our_final, row_key)
     single = len(experiments(our_recs)) <= 1
     keys = sorted(set(paper_by) | set(ours_by), key=key_order)
