@@ -85,6 +85,9 @@ class TrainConfig:
     lora_alpha: int = _f(32, "LoRA alpha")
     lora_dropout: float = _f(0.0, "LoRA dropout")
     lora_target_modules: str = _f("all-linear", "LoRA target modules (comma list or all-linear)")
+    save_merged: bool = _f(True, "LoRA runs: beside each adapter checkpoint, a merged plain model in "
+                           "checkpoint-N/merged/ (for evaluation along training; a full model's size each)",
+                           resume_safe=True)
     # --- reference log-probs
     reference: str = _f("precompute", "'precompute' (once, cached on disk) or 'live' (reference forward each step)",
                         choices=("precompute", "live"))
@@ -95,6 +98,9 @@ class TrainConfig:
     logging_steps: int = _f(1, "log metrics every N optimiser steps", resume_safe=True)
     save_steps: int = _f(500, "save a checkpoint every N steps", resume_safe=True)
     save_total_limit: int | None = _f(None, "keep only the last N checkpoints", resume_safe=True)
+    keep_optimizer_state: bool = _f(False, "keep checkpoint-N's optimizer state once the run has finished (only "
+                                    "resuming an unfinished run needs it; it is twice the model's size)",
+                                    resume_safe=True)
     resume: str = _f("auto", "'auto' (resume from the last complete checkpoint in output_dir), 'never', or a path",
                      resume_safe=True)
 

@@ -78,6 +78,25 @@ def checked_resume_path(path: str | Path) -> Path:
     return path
 
 
+def optimizer_state_files(checkpoint: Path) -> list[Path]:
+    """checkpoint-N's optimizer state: optimizer.pt (or .bin), or a sharded optimizer_0/ folder under FSDP."""
+    return sorted(p for p in checkpoint.iterdir() if p.name.startswith("optimizer"))
+
+
+def drop_optimizer_states(out_dir: Path) -> int:
+    """A finished run: delete each checkpoint-N's optimizer state (model weights stay, for evaluation along
+    training); returns the bytes freed."""
+    import shutil
+
+    freed = 0
+    for checkpoint in sorted(out_dir.glob("checkpoint-*")):
+        for path in optimizer_state_files(checkpoint) if checkpoint.is_dir() else []:
+            files = [path] if path.is_file() else [f for f in path.rglob("*") if f.is_file()]
+            freed += sum(f.stat().st_size for f in files)
+            path.unlink() if path.is_file() else shutil.rmtree(path)
+    return freed
+
+
 def clear_earlier_run(out_dir: Path) -> None:
     """resume: never in a folder holding an earlier run: its checkpoints and final model go (a later `auto` would
     otherwise resume from them, under this run's run_config.json), and so does its metrics log."""
@@ -206,6 +225,12 @@ def run_and_save(trainer, cfg: TrainConfig, tokenizer) -> Path:
         resume_from = last_checkpoint(out_dir)
     elif cfg.resume != "never":
         resume_from = Path(cfg.resume)
+    if resume_from is not None and not optimizer_state_files(resume_from):
+        finished = (out_dir / "final").is_dir() and resume_from.resolve() == last_checkpoint(out_dir).resolve()
+        if not finished:  # a finished run resumed from its last checkpoint has 0 steps left: no state needed
+            raise ResumeError(f"resume {resume_from}: its optimizer state was dropped when the run finished "
+                              "(--keep-optimizer-state true keeps it); resume from the last checkpoint, or start "
+                              "again with --resume never")
     if resume_from is not None and trainer.is_world_process_zero():
         step = int(re.search(r"(\d+)$", resume_from.name).group(1))
         truncate_metrics(out_dir / "metrics.jsonl", step)
@@ -217,6 +242,9 @@ def run_and_save(trainer, cfg: TrainConfig, tokenizer) -> Path:
     if trainer.is_world_process_zero():
         save_plain(trainer.accelerator.unwrap_model(trainer.model), tokenizer, final)
         print(f"final checkpoint: {final}")
+        if not cfg.keep_optimizer_state and (freed := drop_optimizer_states(out_dir)):
+            print(f"run finished: checkpoints' optimizer state dropped ({freed / 2**20:.0f} MiB freed; "
+                  "--keep-optimizer-state true keeps it)")
     trainer.accelerator.wait_for_everyone()
     return final
 
@@ -284,7 +312,7 @@ def train(cfg: TrainConfig) -> Path:
     if args.process_index == 0:
         write_run_config(cfg, out_dir, **facts, reference_cached=ref_cached)
     trainer = PreferenceTrainer(
-        model=model, callbacks=[MergedCheckpointCallback()] if cfg.lora else None, ref_model=ref_model,
+        model=model, callbacks=[MergedCheckpointCallback()] if cfg.lora and cfg.save_merged else None, ref_model=ref_model,
         loss_name=cfg.loss, loss_params=LossParams(cfg.beta, cfg.lam, cfg.refine, cfg.ipo_norm, cfg.label_smoothing,
                                                    cfg.simpo_gamma, cfg.odpo_alpha), **common)
     return run_and_save(trainer, cfg, tokenizer)

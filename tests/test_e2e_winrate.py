@@ -2,6 +2,7 @@
 `sr-train --loss bt` judges them, tidy records are written."""
 
 import json
+import shutil
 
 import pytest
 from test_train_runs import ok, sr_train
@@ -17,6 +18,8 @@ def test_two_variants_judged_by_trained_reward_model(smollm2_dir, pairs_file, tm
             "--ref-cache-dir", str(tmp_path / "ref")]
     ok(sr_train(base + ["--loss", "sr-dpo", "--learning-rate", "1e-4", "--optimizer", "adamw",
                         "--output-dir", str(tmp_path / "sr-dpo")], timeout=600))
+    for checkpoint in (tmp_path / "sr-dpo").glob("checkpoint-*"):  # only final/ is used: keep the test's disk small
+        shutil.rmtree(checkpoint)
     ok(sr_train(base + ["--loss", "bt", "--learning-rate", "1e-4", "--optimizer", "adamw",
                         "--output-dir", str(tmp_path / "rm")], timeout=600))
 

@@ -312,6 +312,13 @@ def test_lora_checkpoints_are_plain_and_reference_is_base(tiny_dir, pairs_file, 
     assert sd_m.keys() == sd_b.keys()
     assert all(torch.equal(sd_m[k], sd_f[k]) for k in sd_m)
     assert any(not torch.equal(sd_m[k], sd_b[k]) for k in sd_m)  # the adapters were merged in
+    lean = tmp_path / "lean"  # --save-merged false: adapter checkpoints only, final/ still a merged plain model
+    ok(sr_train(common(tiny_dir, pairs_file, lean, loss="sr-dpo", lora="true", **{
+        "batch-size": 4, "max-steps": 2, "save-steps": 2, "reference": "live", "lora-r": 4, "save-merged": "false"})))
+    assert (lean / "checkpoint-2" / "adapter_model.safetensors").is_file()
+    assert not (lean / "checkpoint-2" / "merged").exists()
+    lean_final = AutoModelForCausalLM.from_pretrained(lean / "final").state_dict()
+    assert all(torch.equal(lean_final[k], sd_f[k]) for k in sd_f)  # same seed and data: the same merged model
 
 
 def test_bradley_terry_reward_model(tiny_dir, pairs_file, tmp_path):
@@ -336,3 +343,27 @@ def test_bradley_terry_reward_model(tiny_dir, pairs_file, tmp_path):
         rewards = sequence_rewards(model, batch["input_ids"], batch["attention_mask"])
     n = len(rewards) // 2
     assert (rewards[:n] > rewards[n:]).float().mean() == 1.0
+
+
+def test_finished_run_drops_optimizer_state_unless_kept(tiny_dir, pairs_file, tmp_path):
+    """Only resuming an unfinished run needs optimizer state (2x the model): a finished run drops it, keeps weights."""
+    args = {"loss": "sr-dpo", "batch-size": 2, "max-steps": 4, "save-steps": 2}
+    run = ok(sr_train(common(tiny_dir, pairs_file, tmp_path / "run", **args)))
+    assert "optimizer state dropped" in run.stdout
+    for step in (2, 4):
+        checkpoint = tmp_path / "run" / f"checkpoint-{step}"
+        assert (checkpoint / "model.safetensors").is_file() and (checkpoint / "trainer_state.json").is_file()
+        assert not list(checkpoint.glob("optimizer*"))
+    weights = load_file(tmp_path / "run" / "final" / "model.safetensors")
+    # the finished run run again: resumed at its last step, nothing left to train, the same final weights
+    again = ok(sr_train(common(tiny_dir, pairs_file, tmp_path / "run", **args)))
+    assert "resuming from" in again.stdout and "checkpoint-4" in again.stdout
+    for k, v in load_file(tmp_path / "run" / "final" / "model.safetensors").items():
+        torch.testing.assert_close(v, weights[k], rtol=0, atol=0, msg=k)
+    assert [r["step"] for r in metrics(tmp_path / "run")] == [1, 2, 3, 4]
+    # an earlier checkpoint has steps left but no optimizer state: a clear error, not a silent fresh optimizer
+    early = sr_train(common(tiny_dir, pairs_file, tmp_path / "run", **args, resume=tmp_path / "run" / "checkpoint-2"))
+    assert early.returncode == 2 and "optimizer state was dropped" in early.stderr
+    kept = ok(sr_train(common(tiny_dir, pairs_file, tmp_path / "kept", **args, **{"keep-optimizer-state": "true"})))
+    assert "optimizer state dropped" not in kept.stdout
+    assert all((tmp_path / "kept" / f"checkpoint-{s}" / "optimizer.pt").is_file() for s in (2, 4))
