@@ -279,7 +279,9 @@ def test_length_grouped_two_process_run_resumed_in_its_second_epoch(tiny_dir, pa
     mid = steps_per_epoch + 1
     args = {"loss": "sr-dpo", "batch-size": 2, "max-steps": 2 * steps_per_epoch, "save-steps": mid,
             "group-by-length": "true"}
-    ok(sr_train(common(tiny_dir, pairs_file, tmp_path / "straight", **args), nproc=2))
+    # the straight run's mid checkpoint stands in for a killed run's: it keeps its optimizer state to resume from
+    ok(sr_train(common(tiny_dir, pairs_file, tmp_path / "straight", **args, **{"keep-optimizer-state": "true"}),
+                nproc=2))
     resumed = tmp_path / "resumed"
     resumed.mkdir()
     shutil.copytree(tmp_path / "straight" / f"checkpoint-{mid}", resumed / f"checkpoint-{mid}")
