@@ -137,6 +137,42 @@ def test_fsdp2_two_processes_match_one(tiny_dir, pairs_file, tmp_path):
     assert max((b[k] - start[k]).abs().max().item() for k in start) > 1e-4  # trained
 
 
+def test_fsdp2_run_resumed_from_a_checkpoint_matches_the_straight_run(tiny_dir, pairs_file, tmp_path):
+    """FSDP2 (2 CPU processes): a run resumed from step 2 of 4 logs the same losses and ends with the same weights
+    as the run that went straight on; when it finishes, its checkpoints' optimizer state is dropped."""
+    import shutil
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    config = tmp_path / "fsdp.yaml"
+    config.write_text(FSDP2_CPU.format(port=port))
+    args = {"loss": "sr-dpo", "batch-size": 4, "max-steps": 4, "optimizer": "adamw", "save-steps": 2}
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(REPO)}
+
+    def launch(out, **over):
+        cmd = [str(BIN / "accelerate"), "launch", "--config_file", str(config), "-m", "sr_train.cli",
+               *common(tiny_dir, pairs_file, out, **{**args, **over})]
+        return ok(subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=300))
+
+    straight, resumed = tmp_path / "straight", tmp_path / "resumed"
+    launch(straight, **{"keep-optimizer-state": "true"})  # its step-2 checkpoint stands in for a killed run's
+    resumed.mkdir()
+    shutil.copytree(straight / "checkpoint-2", resumed / "checkpoint-2")
+    shutil.copy(straight / "run_config.json", resumed / "run_config.json")
+    (resumed / "metrics.jsonl").write_text("".join(json.dumps(r) + "\n" for r in metrics(straight) if r["step"] <= 2))
+    out = launch(resumed)
+    assert "resuming from" in out.stdout and "checkpoint-2" in out.stdout
+    assert [r["step"] for r in metrics(resumed)] == [1, 2, 3, 4]
+    assert [r["loss"] for r in metrics(resumed)] == pytest.approx([r["loss"] for r in metrics(straight)], abs=1e-6)
+    a, b = load_file(straight / "final" / "model.safetensors"), load_file(resumed / "final" / "model.safetensors")
+    assert a.keys() == b.keys()
+    for k in a:
+        torch.testing.assert_close(b[k], a[k], rtol=0, atol=1e-5, msg=k)
+    assert list(straight.glob("checkpoint-*/optimizer*")) and not list(resumed.glob("checkpoint-*/optimizer*"))
+
+
 KILL_AT_STEP_3 = """
 import os, signal
 from sr_train.trainer import PreferenceTrainer
