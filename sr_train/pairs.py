@@ -57,6 +57,17 @@ def _chat_ids(tok: PreTrainedTokenizerBase, messages: list[dict], **kw) -> list[
     return list(tok.apply_chat_template(messages, tokenize=True, return_dict=True, **kw)["input_ids"])
 
 
+def header_length(tok: PreTrainedTokenizerBase, prompt: list[dict], chat: bool, x_ids: list[int],
+                  px_ids: list[int]) -> int:
+    """Tokens before the first user turn's content (the template header): the prefix the x and p+x prompts share,
+    capped by the prefix x shares with the same prompt whose first user turn is empty (a query that begins like p
+    would otherwise lengthen the first)."""
+    empty = join_prompt(prompt, "", "")
+    e_ids = (_chat_ids(tok, empty, add_generation_prompt=True) if chat
+             else tok(render_plain(empty), add_special_tokens=True)["input_ids"])
+    return min(common_prefix_length(px_ids, x_ids), common_prefix_length(e_ids, x_ids))
+
+
 def encode_view(tok: PreTrainedTokenizerBase, prompt: list[dict], chosen: str, rejected: str,
                 chat: bool) -> tuple[list[int], list[int], list[int]]:
     """(prompt_ids, chosen_ids, rejected_ids), untruncated."""
@@ -94,7 +105,7 @@ def tokenize_pair(tok: PreTrainedTokenizerBase, pair: dict, s: TokenizeSettings,
         a_full, ac_full, ar_full = encode_view(tok, aug_msgs, pair["chosen"], pair["rejected"], chat)
         cut = len(p_full) - len(prompt)  # the x view lost its first `cut` tokens: header H, then query tokens
         if cut:
-            header = common_prefix_length(a_full, p_full)
+            header = header_length(tok, pair["prompt"], chat, p_full, a_full)
             head = header + (len(a_full) - len(p_full))  # H and p
             a_full = a_full[:head] + a_full[head + max(0, cut - header):]  # the query tokens the x view lost
         out.update(aug_prompt_ids=a_full, aug_chosen_ids=ac_full[: len(chosen)],

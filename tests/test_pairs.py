@@ -1,5 +1,6 @@
 """Tokenised pairs: truncation rules, and the p+x view (same responses, p inside the first user turn)."""
 
+import pytest
 from tiny import tiny_tokenizer
 
 from sr_train.pairs import TokenizeSettings, render_plain, tokenize_pair, truncate
@@ -48,6 +49,23 @@ def test_aug_view_cut_after_p_when_prompt_truncated():
     # the p+x prompt: the template header and p whole, then exactly the x prompt's (truncated) tokens
     assert ex["aug_prompt_ids"] == full["aug_prompt_ids"][:header + p_len] + ex["prompt_ids"]
     assert "usefulness" in tok.decode(ex["aug_prompt_ids"][header: header + p_len + 3])
+
+
+@pytest.mark.parametrize("chat", [True, False])
+def test_aug_view_cut_after_p_when_the_query_begins_like_p(chat):
+    """x's first words equal p's: the template header is still found where the first user turn's content starts."""
+    tok = tiny_tokenizer()
+    query = "Please generate a response with a usefulness rating . " + " ".join(["What is two plus three ?"] * 10)
+    long = {**PAIR, "prompt": [{"role": "user", "content": query}]}
+    s = TokenizeSettings(max_length=40, max_prompt_length=20, quality_prompt=QUALITY_PROMPT)
+    ex = tokenize_pair(tok, long, s, chat=chat)
+    big = TokenizeSettings(max_length=400, max_prompt_length=300, quality_prompt=QUALITY_PROMPT)
+    unlike = tokenize_pair(tok, {**PAIR, "prompt": [{"role": "user", "content": "What"}]}, big, chat=chat)
+    header = next(i for i, (a, b) in enumerate(zip(unlike["prompt_ids"], unlike["aug_prompt_ids"])) if a != b)
+    p_len = len(unlike["aug_prompt_ids"]) - len(unlike["prompt_ids"])
+    assert header > 0 and p_len > 0 and len(ex["prompt_ids"]) == 20
+    # the template header and p whole, then exactly the x prompt's (truncated) tokens
+    assert ex["aug_prompt_ids"] == unlike["aug_prompt_ids"][:header + p_len] + ex["prompt_ids"]
 
 
 def test_plain_template_renders_hh_form():
