@@ -51,14 +51,17 @@ def batch_layout(cfg: TrainConfig, world_size: int) -> tuple[int, int]:
     return micro, cfg.batch_size // (micro * world_size)
 
 
+def checkpoint_dirs(output_dir: str | Path) -> list[Path]:
+    """The run's checkpoint-N folders (no other names), by N."""
+    found = [(int(m.group(1)), d) for d in Path(output_dir).glob("checkpoint-*")
+             if d.is_dir() and (m := re.fullmatch(r"checkpoint-(\d+)", d.name))]
+    return [d for _, d in sorted(found)]
+
+
 def last_checkpoint(output_dir: str | Path) -> Path | None:
     """The checkpoint-N folder with the highest N whose trainer_state.json was written (complete)."""
-    found = []
-    for d in Path(output_dir).glob("checkpoint-*"):
-        m = re.fullmatch(r"checkpoint-(\d+)", d.name)
-        if m and (d / "trainer_state.json").exists():
-            found.append((int(m.group(1)), d))
-    return max(found)[1] if found else None
+    complete = [d for d in checkpoint_dirs(output_dir) if (d / "trainer_state.json").exists()]
+    return complete[-1] if complete else None
 
 
 class ResumeError(ValueError):
@@ -89,8 +92,8 @@ def drop_optimizer_states(out_dir: Path) -> int:
     import shutil
 
     freed = 0
-    for checkpoint in sorted(out_dir.glob("checkpoint-*")):
-        for path in optimizer_state_files(checkpoint) if checkpoint.is_dir() else []:
+    for checkpoint in checkpoint_dirs(out_dir):
+        for path in optimizer_state_files(checkpoint):
             files = [path] if path.is_file() else [f for f in path.rglob("*") if f.is_file()]
             freed += sum(f.stat().st_size for f in files)
             path.unlink() if path.is_file() else shutil.rmtree(path)
@@ -102,9 +105,8 @@ def clear_earlier_run(out_dir: Path) -> None:
     otherwise resume from them, under this run's run_config.json), and so does its metrics log."""
     import shutil
 
-    old = sorted(p for p in out_dir.glob("checkpoint-*") if re.fullmatch(r"checkpoint-\d+", p.name))
-    old.append(out_dir / "final")
-    for path in (p for p in old if p.is_dir()):
+    final = out_dir / "final"
+    for path in checkpoint_dirs(out_dir) + ([final] if final.is_dir() else []):
         print(f"resume never: removing {path} of an earlier run")
         shutil.rmtree(path)
 
@@ -312,7 +314,8 @@ def train(cfg: TrainConfig) -> Path:
     if args.process_index == 0:
         write_run_config(cfg, out_dir, **facts, reference_cached=ref_cached)
     trainer = PreferenceTrainer(
-        model=model, callbacks=[MergedCheckpointCallback()] if cfg.lora and cfg.save_merged else None, ref_model=ref_model,
+        model=model, ref_model=ref_model,
+        callbacks=[MergedCheckpointCallback()] if cfg.lora and cfg.save_merged else None,
         loss_name=cfg.loss, loss_params=LossParams(cfg.beta, cfg.lam, cfg.refine, cfg.ipo_norm, cfg.label_smoothing,
                                                    cfg.simpo_gamma, cfg.odpo_alpha), **common)
     return run_and_save(trainer, cfg, tokenizer)

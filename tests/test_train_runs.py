@@ -108,22 +108,37 @@ fsdp_config:
 """
 
 
-def test_fsdp2_two_processes_match_one(tiny_dir, pairs_file, tmp_path):
-    """The paper recipes' launch (accelerate, FSDP2, here 2 CPU processes): the sharded head takes the logits path,
-    the losses follow the 1-process run, and final/ holds the full, same weights."""
+def fsdp2_train(args: list[str], config_dir: Path) -> subprocess.CompletedProcess:
+    """sr-train under `accelerate launch` with FSDP2 on 2 CPU processes (a free loopback port each call)."""
     import socket
 
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    config = tmp_path / "fsdp.yaml"
+    config = config_dir / "fsdp.yaml"
     config.write_text(FSDP2_CPU.format(port=port))
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(REPO)}
+    cmd = [str(BIN / "accelerate"), "launch", "--config_file", str(config), "-m", "sr_train.cli", *args]
+    return subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
+
+
+def seed_resumed_run(straight: Path, resumed: Path, step: int) -> None:
+    """`resumed` as a run killed after checkpoint-<step> of `straight` leaves it: that checkpoint, the run config
+    and the metrics logged up to it."""
+    import shutil
+
+    resumed.mkdir()
+    shutil.copytree(straight / f"checkpoint-{step}", resumed / f"checkpoint-{step}")
+    shutil.copy(straight / "run_config.json", resumed / "run_config.json")
+    (resumed / "metrics.jsonl").write_text("".join(json.dumps(r) + "\n" for r in metrics(straight) if r["step"] <= step))
+
+
+def test_fsdp2_two_processes_match_one(tiny_dir, pairs_file, tmp_path):
+    """The paper recipes' launch (accelerate, FSDP2, here 2 CPU processes): the sharded head takes the logits path,
+    the losses follow the 1-process run, and final/ holds the full, same weights."""
     args = {"loss": "sr-dpo", "batch-size": 4, "max-steps": 2, "optimizer": "adamw", "save-steps": 2}
     ok(sr_train(common(tiny_dir, pairs_file, tmp_path / "one", **args)))
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(REPO)}
-    cmd = [str(BIN / "accelerate"), "launch", "--config_file", str(config), "-m", "sr_train.cli",
-           *common(tiny_dir, pairs_file, tmp_path / "fsdp", **args)]
-    ok(subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=300))
+    ok(fsdp2_train(common(tiny_dir, pairs_file, tmp_path / "fsdp", **args), tmp_path))
     one, fsdp = metrics(tmp_path / "one"), metrics(tmp_path / "fsdp")
     assert [r["loss"] for r in fsdp] == pytest.approx([r["loss"] for r in one], abs=1e-5)
     assert [r["logps/chosen"] for r in fsdp] == pytest.approx([r["logps/chosen"] for r in one], abs=1e-4)
@@ -140,29 +155,12 @@ def test_fsdp2_two_processes_match_one(tiny_dir, pairs_file, tmp_path):
 def test_fsdp2_run_resumed_from_a_checkpoint_matches_the_straight_run(tiny_dir, pairs_file, tmp_path):
     """FSDP2 (2 CPU processes): a run resumed from step 2 of 4 logs the same losses and ends with the same weights
     as the run that went straight on; when it finishes, its checkpoints' optimizer state is dropped."""
-    import shutil
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    config = tmp_path / "fsdp.yaml"
-    config.write_text(FSDP2_CPU.format(port=port))
     args = {"loss": "sr-dpo", "batch-size": 4, "max-steps": 4, "optimizer": "adamw", "save-steps": 2}
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(REPO)}
-
-    def launch(out, **over):
-        cmd = [str(BIN / "accelerate"), "launch", "--config_file", str(config), "-m", "sr_train.cli",
-               *common(tiny_dir, pairs_file, out, **{**args, **over})]
-        return ok(subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=300))
-
     straight, resumed = tmp_path / "straight", tmp_path / "resumed"
-    launch(straight, **{"keep-optimizer-state": "true"})  # its step-2 checkpoint stands in for a killed run's
-    resumed.mkdir()
-    shutil.copytree(straight / "checkpoint-2", resumed / "checkpoint-2")
-    shutil.copy(straight / "run_config.json", resumed / "run_config.json")
-    (resumed / "metrics.jsonl").write_text("".join(json.dumps(r) + "\n" for r in metrics(straight) if r["step"] <= 2))
-    out = launch(resumed)
+    # the straight run's step-2 checkpoint stands in for a killed run's: it keeps its optimizer state to resume from
+    ok(fsdp2_train(common(tiny_dir, pairs_file, straight, **args, **{"keep-optimizer-state": "true"}), tmp_path))
+    seed_resumed_run(straight, resumed, 2)
+    out = ok(fsdp2_train(common(tiny_dir, pairs_file, resumed, **args), tmp_path))
     assert "resuming from" in out.stdout and "checkpoint-2" in out.stdout
     assert [r["step"] for r in metrics(resumed)] == [1, 2, 3, 4]
     assert [r["loss"] for r in metrics(resumed)] == pytest.approx([r["loss"] for r in metrics(straight)], abs=1e-6)
@@ -308,8 +306,6 @@ def test_odpo_pairs_without_a_score_gap_are_skipped_before_training(tiny_dir, pa
 def test_length_grouped_two_process_run_resumed_in_its_second_epoch(tiny_dir, pairs_file, tmp_path):
     """2-process DDP: resuming from a checkpoint inside epoch 2 (accelerate skips the trained batches through its
     own sampler wrappers) replays epoch 2's order: same losses and weights as the run that went straight on."""
-    import shutil
-
     n_pairs = len(pairs_file.read_text().splitlines())
     steps_per_epoch = n_pairs // 2
     mid = steps_per_epoch + 1
@@ -319,11 +315,7 @@ def test_length_grouped_two_process_run_resumed_in_its_second_epoch(tiny_dir, pa
     ok(sr_train(common(tiny_dir, pairs_file, tmp_path / "straight", **args, **{"keep-optimizer-state": "true"}),
                 nproc=2))
     resumed = tmp_path / "resumed"
-    resumed.mkdir()
-    shutil.copytree(tmp_path / "straight" / f"checkpoint-{mid}", resumed / f"checkpoint-{mid}")
-    shutil.copy(tmp_path / "straight" / "run_config.json", resumed / "run_config.json")
-    (resumed / "metrics.jsonl").write_text("".join(
-        json.dumps(r) + "\n" for r in metrics(tmp_path / "straight") if r["step"] <= mid))
+    seed_resumed_run(tmp_path / "straight", resumed, mid)
     out = ok(sr_train(common(tiny_dir, pairs_file, resumed, **args), nproc=2))
     assert "resuming from" in out.stdout
     straight, again = metrics(tmp_path / "straight"), metrics(resumed)
