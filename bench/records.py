@@ -9,7 +9,6 @@ keep their printed `percent` form. `unit` says which, and readers convert with `
 
 from __future__ import annotations
 
-import datetime as _dt
 import json
 import math
 import os
@@ -17,7 +16,9 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from sr_train.files import atomic_write_jsonl
+from sr_train.artifacts.files import atomic_write_jsonl
+from sr_train.artifacts.provenance import now_iso
+from sr_train.artifacts.runs import METRICS, checkpoint_step
 
 SCHEMA_VERSION = 1
 UNITS = ("fraction", "percent", "count", "hours", "seconds", "ratio", "raw")
@@ -37,23 +38,6 @@ OPTIONAL: dict[str, type | tuple[type, ...]] = {
 
 class RecordError(ValueError):
     """A record that breaks the schema; the message names file and line when known."""
-
-
-def now_iso() -> str:
-    return _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat()
-
-
-def package_versions(*names: str) -> dict[str, str]:
-    """Installed versions of the named distributions (those not installed are left out)."""
-    from importlib.metadata import PackageNotFoundError, version
-
-    out = {}
-    for name in names or ("sr-align", "torch", "transformers", "trl", "lm-eval", "datasets", "openai"):
-        try:
-            out[name] = version(name)
-        except PackageNotFoundError:
-            pass
-    return out
 
 
 def validate_record(rec: Any, where: str = "record") -> dict:
@@ -105,8 +89,8 @@ def write_records(path: str | os.PathLike, records: Iterable[dict]) -> Path:
     return Path(path)
 
 
-# In folders, training logs are not records (bench.train_records converts them); they are left out.
-NOT_RECORDS = {"metrics.jsonl"}
+# In folders, training logs are not records (bench.report.train_logs converts them); they are left out.
+NOT_RECORDS = {METRICS}
 
 
 def load_records(*paths: str | os.PathLike) -> list[dict]:
@@ -116,7 +100,7 @@ def load_records(*paths: str | os.PathLike) -> list[dict]:
     for p in map(Path, paths):
         if p.is_dir():
             files.extend(f for f in sorted(p.rglob("*.jsonl")) if f.name not in NOT_RECORDS
-                         and not any(part.startswith("checkpoint-") for part in f.relative_to(p).parts))
+                         and not any(checkpoint_step(part) is not None for part in f.relative_to(p).parts))
         elif p.exists():
             files.append(p)
         else:

@@ -46,11 +46,11 @@ from transformers import (
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from sr_train.artifacts.files import atomic_write_json  # noqa: E402
 from sr_train.collator import PairCollator  # noqa: E402
-from sr_train.files import atomic_write_json  # noqa: E402
 from sr_train.losses import LossParams, needs_aug_view  # noqa: E402
+from sr_train.recipe import ListDataset, pair_lengths  # noqa: E402
 from sr_train.reference import attach, compute_reference_logps  # noqa: E402
-from sr_train.train import ListDataset, pair_lengths  # noqa: E402
 from sr_train.trainer import PreferenceTrainer, autocast_context  # noqa: E402
 
 PEAK_FLOPS = 800e12

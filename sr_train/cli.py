@@ -17,6 +17,9 @@ import types
 import typing
 
 from sr_train.config import TrainConfig, load_yaml
+from sr_train.losses import get_spec
+from sr_train.recipe import train
+from sr_train.resume import ResumeError
 
 
 def _field_type(f: dataclasses.Field) -> type:
@@ -69,8 +72,6 @@ def config_from_args(argv: list[str]) -> tuple[TrainConfig, bool]:
 def dry_run_report(cfg: TrainConfig) -> list[str]:
     """Problems a real run would hit at once, found without downloading anything."""
     problems = []
-    from sr_train.losses import get_spec
-
     looks_local = cfg.model.endswith(".gguf") or cfg.model.startswith((".", "/")) or os.path.exists(cfg.model)
     if looks_local and not os.path.exists(cfg.model):
         problems.append(f"model {cfg.model} does not exist")
@@ -103,8 +104,6 @@ def main(argv: list[str] | None = None) -> int:
         ok = not [p for p in problems if not p.startswith("note:")]
         print("config OK" if ok else "config has problems")
         return 0 if ok else 2
-    from sr_train.train import ResumeError, train
-
     try:
         train(cfg)
     except ResumeError as e:

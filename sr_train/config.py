@@ -13,6 +13,8 @@ from typing import Any
 
 import yaml
 
+from sr_train.artifacts.assets import resolve
+from sr_train.losses import LOSSES, base_loss_name
 from sr_train.refine import QUALITY_PROMPT
 
 
@@ -106,8 +108,6 @@ class TrainConfig:
 
     def resolved(self) -> TrainConfig:
         """A copy with `builtin:` model / data names replaced by their local paths."""
-        from sr_train.assets import resolve
-
         return dataclasses.replace(self, model=resolve(self.model), data=resolve(self.data))
 
     def quality_prompt_text(self) -> str:
@@ -117,8 +117,6 @@ class TrainConfig:
         return self.quality_prompt
 
     def validate(self) -> TrainConfig:
-        from sr_train.losses import LOSSES, base_loss_name
-
         errors = []
         if not self.model:
             errors.append("model is required (--model)")
@@ -154,15 +152,10 @@ class TrainConfig:
         return dataclasses.asdict(self)
 
 
-def changed_settings(stored: dict[str, Any], cfg: TrainConfig) -> dict[str, tuple[Any, Any]]:
-    """{field: (stored, now)} for the fields that shape what is trained (all but the `resume_safe` ones: output,
-    logging, memory and kernel choices) where `stored` (a run's run_config.json) and `cfg` differ."""
+def training_settings(cfg: TrainConfig) -> dict[str, Any]:
+    """The fields that shape what is trained: all but the `resume_safe` ones (output, logging, memory, kernels)."""
     now = cfg.to_dict()
-    changed = {f.name: (stored[f.name], now[f.name]) for f in dataclasses.fields(TrainConfig)
-               if not f.metadata.get("resume_safe") and f.name in stored and stored[f.name] != now[f.name]}
-    if "bf16_autocast" not in stored:  # files before it was a fact of its own stored the resolved bool as `bf16`
-        changed.pop("bf16", None)
-    return changed
+    return {f.name: now[f.name] for f in dataclasses.fields(TrainConfig) if not f.metadata.get("resume_safe")}
 
 
 def unknown_fields(raw: dict[str, Any]) -> list[str]:

@@ -1,7 +1,8 @@
 """Reference log-probs of both views, computed once and cached on disk.
 
-The cache key hashes the reference model's identity, the dtype and autocast setting, and every token id of every
-view: so it changes with the model, the data, the tokenizer, the template, the prompt p and the max lengths.
+The cache key hashes the starting weights' content identity (sr_train.artifacts.weights: sha256 of the weight
+files, or the hub id), the dtype and autocast setting, and every token id of every view: so it changes with the
+weights, the data, the tokenizer, the template, the prompt p and the max lengths.
 """
 
 from __future__ import annotations
@@ -18,19 +19,6 @@ from tqdm.auto import tqdm
 
 from sr_train.collator import PairCollator
 from sr_train.logps import view_logps
-
-
-def model_fingerprint(name_or_path: str) -> dict:
-    """Identity of the starting weights: path + size + mtime of local weight files, or the hub id."""
-    p = Path(name_or_path)
-    if p.is_file():
-        st = p.stat()
-        return {"path": str(p.resolve()), "size": st.st_size, "mtime": int(st.st_mtime)}
-    if p.is_dir():
-        files = sorted(f for f in p.iterdir() if f.suffix in {".safetensors", ".bin", ".json"})
-        return {"path": str(p.resolve()),
-                "files": [[f.name, f.stat().st_size, int(f.stat().st_mtime)] for f in files]}
-    return {"hub_id": name_or_path}
 
 
 def cache_key(model_id: dict, settings: dict, examples: list[dict]) -> str:

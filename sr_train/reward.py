@@ -7,7 +7,7 @@ import torch
 import torch.nn.functional as F
 from transformers import AutoModelForSequenceClassification, PreTrainedModel
 
-from sr_train.model import load_model, split_gguf
+from sr_train.artifacts.models import load_model, split_gguf
 from sr_train.trainer import MetricsTrainer
 
 

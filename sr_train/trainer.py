@@ -9,7 +9,6 @@ Reference log-probs come from the batch (precomputed, cached) or, as the fallbac
 from __future__ import annotations
 
 import contextlib
-import copy
 import time
 from collections import defaultdict
 from pathlib import Path
@@ -18,13 +17,11 @@ import torch
 from transformers import Trainer, TrainerCallback
 from transformers.trainer_pt_utils import LengthGroupedSampler
 
-from sr_train.files import append_jsonl
+from sr_train.artifacts.files import append_jsonl
+from sr_train.artifacts.models import is_peft, save_plain
+from sr_train.artifacts.runs import checkpoint_name, merged_dir
 from sr_train.logps import aug_view_logps, view_logps
 from sr_train.losses import LossParams, PairLogps, compute_loss, get_spec, needs_aug_view
-
-
-def is_peft(model: torch.nn.Module) -> bool:
-    return hasattr(model, "peft_config") and hasattr(model, "disable_adapter")
 
 
 def _view(model: torch.nn.Module, inputs: dict, prefix: str) -> tuple[torch.Tensor, torch.Tensor]:
@@ -178,18 +175,7 @@ class MergedCheckpointCallback(TrainerCallback):
     def on_save(self, args, state, control, model=None, processing_class=None, **kwargs):
         if model is None or not is_peft(model) or not state.is_world_process_zero:
             return
-        out = Path(args.output_dir) / f"checkpoint-{state.global_step}" / "merged"
-        save_plain(model, processing_class, out)
-
-
-def save_plain(model: torch.nn.Module, tokenizer, out: str | Path) -> Path:
-    """Save a plain HF model (LoRA merged into a copy) + tokenizer as safetensors."""
-    out = Path(out)
-    plain = copy.deepcopy(model).merge_and_unload() if is_peft(model) else model
-    plain.save_pretrained(out, safe_serialization=True)
-    if tokenizer is not None:
-        tokenizer.save_pretrained(out)
-    return out
+        save_plain(model, processing_class, merged_dir(Path(args.output_dir) / checkpoint_name(state.global_step)))
 
 
 def autocast_context(bf16: bool, device: torch.device) -> contextlib.AbstractContextManager:

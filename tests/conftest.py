@@ -30,7 +30,7 @@ def pairs_file(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def smollm2_dir() -> Path:
     """SmolLM2-135M-Instruct as a plain HF folder, exported once from the GGUF into the git-ignored .cache/."""
-    from sr_train.assets import smollm2_gguf
-    from sr_train.model import export_hf
+    from sr_train.artifacts.assets import smollm2_gguf
+    from sr_train.artifacts.models import export_hf
 
     return export_hf(str(smollm2_gguf()), REPO / ".cache" / "smollm2-hf")  # the folder builtin: names use too

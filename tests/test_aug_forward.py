@@ -10,8 +10,8 @@ from sr_train import logps as L
 from sr_train.collator import PairCollator
 from sr_train.losses import LossParams
 from sr_train.pairs import TokenizeSettings, tokenize_pairs
+from sr_train.recipe import ListDataset
 from sr_train.refine import QUALITY_PROMPT
-from sr_train.train import ListDataset
 from sr_train.trainer import PreferenceTrainer
 
 

@@ -4,8 +4,9 @@ import json
 
 import pytest
 
-from bench.checkpoints import RunInfoError, model_label, run_info
-from bench.leaderboard import checkpoints
+from bench.leaderboard.evaluate import checkpoints
+from sr_train.artifacts.runs import RunFolderError as RunInfoError
+from sr_train.artifacts.runs import model_label, run_info
 
 
 def make_run(root, steps, merged=False):

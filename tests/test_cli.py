@@ -73,8 +73,8 @@ def test_dry_run_flags_missing_local_files(capsys):
 
 
 def test_low_precision_full_fine_tuning_is_warned_about():
+    from sr_train.arguments import low_precision_warning
     from sr_train.config import TrainConfig
-    from sr_train.train import low_precision_warning
 
     bf16 = TrainConfig(model="m", data="d", dtype="bfloat16")
     assert "optimizer steps below" in low_precision_warning(bf16, env={})
@@ -84,7 +84,8 @@ def test_low_precision_full_fine_tuning_is_warned_about():
 
 
 def test_changed_settings_names_fields_and_reads_older_run_configs():
-    from sr_train.config import TrainConfig, changed_settings
+    from sr_train.config import TrainConfig
+    from sr_train.resume import changed_settings
 
     cfg = TrainConfig(model="m", data="d", beta=0.1, bf16="auto", output_dir="runs/a")
     stored = {**cfg.to_dict(), "bf16": "auto", "bf16_autocast": False}
@@ -101,7 +102,7 @@ def test_a_moved_clone_still_resumes_its_runs(tmp_path):
     import json
 
     from sr_train.config import TrainConfig
-    from sr_train.train import settings_mismatch
+    from sr_train.resume import settings_mismatch
 
     cfg = TrainConfig(model="org/model", data="builtin:sr-pref-train", output_dir=str(tmp_path))
     stored = {**cfg.resolved().to_dict(), "bf16_autocast": False, "data": "/old/clone/sr_train/prefdata/train.jsonl",

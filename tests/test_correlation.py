@@ -1,4 +1,4 @@
-"""bench.correlation: Pearson / Spearman / Kendall of h with the score gap, its records, and h from real models.
+"""bench.report.marginals and sr_train.marginals: Pearson / Spearman / Kendall of h with the score gap, its records, and h from real models.
 
 Expected coefficients come from small independent implementations below (moments, ranks, pair counts).
 """
@@ -12,8 +12,9 @@ import math
 import pytest
 import torch
 
-from bench.correlation import correlate, correlation_records, model_marginals, write_correlation_records
 from bench.records import load_records
+from bench.report.marginals import correlate, correlation_records, write_correlation_records
+from sr_train.marginals import model_marginals
 
 
 def pearson(x, y):
@@ -81,7 +82,7 @@ def test_non_finite_pairs_are_skipped_and_counted_bad_input_is_an_error():
 
 
 def test_records_round_trip_and_render(tmp_path):
-    from bench.tables import table4_v1
+    from bench.report.tables import table4_v1
 
     path = write_correlation_records(tmp_path / "corr.jsonl", H, GAP, experiment="e", run="r", method="sr-dpo",
                                      task="ultrafeedback", judge="openai:gpt-4", seed=3)

@@ -7,8 +7,8 @@ import shutil
 import pytest
 from test_train_runs import ok, sr_train
 
-from bench.generate import generate_answers
 from bench.records import load_records
+from bench.winrate.generate import generate_answers
 
 
 @pytest.mark.slow
@@ -30,7 +30,7 @@ def test_two_variants_judged_by_trained_reward_model(smollm2_dir, pairs_file, tm
         rows = [json.loads(line) for line in answers[name].read_text().splitlines()]
         assert len(rows) == 3 and all(r["answers"] and all(a.strip() for a in r["answers"]) for r in rows)
 
-    from bench.judge import pairwise
+    from bench.winrate.pairwise import pairwise
 
     out = tmp_path / "results" / "e2e"
     result = pairwise(answers["sr-dpo"], answers["base"], f"rm:{tmp_path / 'rm' / 'final'}", out=out,

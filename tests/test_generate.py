@@ -8,8 +8,11 @@ import torch
 from safetensors.torch import load_file, save_file
 
 from bench.cli import main as bench_main
-from bench.generate import GenerateError, HFGenerator, generate_answers, model_label, read_answers, run_info
-from bench.questions import load_questions
+from bench.winrate.answers import AnswersError as GenerateError
+from bench.winrate.answers import read_answers
+from bench.winrate.generate import HFGenerator, generate_answers
+from bench.winrate.questions import load_questions
+from sr_train.artifacts.runs import model_label, run_info
 
 QUESTIONS = [
     {"question_id": 1, "category": "cooking", "turns": ["How do I boil an egg ?", "And a soft one ?"]},
@@ -148,7 +151,7 @@ def test_retrained_weights_under_the_same_label_are_refused(model_dir, generator
 
 def test_vllm_prompt_ids_equal_the_hf_inputs(generator):
     """The vLLM backend is fed prompt_token_ids: the same ids the hf backend generates from."""
-    from bench.generate import prompt_token_ids
+    from bench.winrate.generate import prompt_token_ids
 
     conv = [{"role": "user", "content": QUESTIONS[0]["turns"][0]}, {"role": "assistant", "content": "Boil it ."},
             {"role": "user", "content": QUESTIONS[0]["turns"][1]}]

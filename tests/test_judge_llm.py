@@ -10,10 +10,12 @@ import pytest
 from judge_server import API_KEY, JudgeServer
 
 from bench.cli import main as bench_main
-from bench.judge import JudgeInputError, load_answer_set, pairwise
-from bench.judges.llm import JudgeAbort, OpenAIJudge
-from bench.judges.prompts import build_messages, parse_verdict
 from bench.records import load_records
+from bench.winrate.answers import AnswersError as JudgeInputError
+from bench.winrate.answers import load_answer_set
+from bench.winrate.judges.llm import JudgeAbort, OpenAIJudge
+from bench.winrate.judges.prompts import build_messages, parse_verdict
+from bench.winrate.pairwise import pairwise
 
 # question id -> (tag in the first user turn, [(mark of A, mark of B) per turn])
 PLAN = {
@@ -229,7 +231,7 @@ def test_answer_files_must_pair(tmp_path):
 
 
 def test_price_lookup_by_exact_name_or_dated_variant():
-    from bench.judges.ledger import load_prices, price_for
+    from bench.winrate.judges.ledger import load_prices, price_for
 
     table = load_prices(None)
     assert price_for("gpt-4o-mini-2024-07-18", table) == table["gpt-4o-mini"]

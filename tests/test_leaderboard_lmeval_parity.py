@@ -15,8 +15,8 @@ from collections import defaultdict
 import pytest
 
 from bench import cli
-from bench.leaderboard_data import prepare
-from bench.leaderboard_spec import LEADERBOARD
+from bench.leaderboard.data import prepare
+from bench.leaderboard.tasks import LEADERBOARD
 from bench.records import load_records
 
 TASKS = os.environ.get("SR_PARITY_TASKS", "arc,winogrande,gsm8k").split(",")

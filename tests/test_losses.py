@@ -9,8 +9,8 @@ from transformers import TrainingArguments
 from sr_train.collator import PairCollator
 from sr_train.losses import LOSSES, LossParams, PairLogps, compute_loss
 from sr_train.pairs import TokenizeSettings, tokenize_pairs
+from sr_train.recipe import ListDataset
 from sr_train.refine import QUALITY_PROMPT
-from sr_train.train import ListDataset
 from sr_train.trainer import PreferenceTrainer
 
 

@@ -57,7 +57,7 @@ def parse_cell(cell: str) -> tuple[float, float | None, bool]:
 
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory) -> Path:
-    from bench.paper_numbers import main
+    from bench.report.paper_numbers import main
 
     out = tmp_path_factory.mktemp("paper")
     assert main(["--out", str(out)]) == 0

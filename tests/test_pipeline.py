@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bench.pipeline import PipelineError, load_config, run_pipeline
+from bench.pipeline.config import PipelineError, load_config
+from bench.pipeline.stages import run_pipeline
 from bench.records import load_records
 
 REPO = Path(__file__).resolve().parents[1]

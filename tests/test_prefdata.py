@@ -1,4 +1,4 @@
-"""The shipped preference set (sr_train/prefdata) and question set (bench/questions/sr_questions.jsonl).
+"""The shipped preference set (sr_train/prefdata) and question set (bench/winrate/question_sets/sr_questions.jsonl).
 
 Checks the files as shipped (schema, counts, split, scores, gaps, lengths, overlap) and that build.py
 regenerates them byte for byte and refuses bad items.
@@ -18,15 +18,15 @@ from pathlib import Path
 
 import pytest
 
-from bench.questions import load_questions
-from sr_train.assets import resolve
+from bench.winrate.questions import load_questions
+from sr_train.artifacts.assets import resolve
+from sr_train.artifacts.files import read_jsonl
 from sr_train.data import load_pairs
-from sr_train.files import read_jsonl
 
 ROOT = Path(__file__).resolve().parents[1]
 PREFDATA = ROOT / "sr_train" / "prefdata"
 BUILD = PREFDATA / "build.py"
-QUESTIONS = ROOT / "bench" / "questions" / "sr_questions.jsonl"
+QUESTIONS = ROOT / "bench" / "winrate" / "question_sets" / "sr_questions.jsonl"
 FIELDS = ["id", "category", "prompt", "chosen", "rejected", "score_chosen", "score_rejected"]
 CATEGORIES = {"advice", "explanation", "writing", "coding", "math", "reasoning", "factual_qa", "summarising",
               "refusal"}

@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from bench import questions as qmod
-from bench.questions import QuestionError, load_questions, set_name_for
+from bench.winrate import questions as qmod
+from bench.winrate.questions import QuestionError, load_questions, set_name_for
 
 ROWS = [
     {"question_id": 81, "category": "writing", "turns": ["Write a haiku about rain.", "Now make it about snow."]},

@@ -100,7 +100,7 @@ def winrate_records() -> list[dict]:
 
 
 def other_records() -> list[dict]:
-    from bench.correlation import correlation_records
+    from bench.report.marginals import correlation_records
 
     h = [0.1, 0.5, 0.2, 0.9, 0.4, 0.7]
     gap = [1.0, 3.0, 1.5, 6.0, 2.0, 4.5]
@@ -120,7 +120,7 @@ def synth(tmp_path_factory) -> dict:
     write_records(results / "leaderboard.jsonl", leaderboard_records())
     write_records(results / "winrate.jsonl", winrate_records())
     write_records(results / "other.jsonl", other_records())
-    from bench.report_data import load_inputs
+    from bench.report.inputs import load_inputs
 
     records, notes = load_inputs([results, runs])
     return {"root": root, "runs": runs, "results": results, "records": records, "notes": notes}
@@ -164,7 +164,7 @@ def mean_std(values) -> str:
 def test_train_records_from_a_run_dir(synth):
     from collections import Counter
 
-    from bench.train_records import run_records
+    from bench.report.train_logs import run_records
 
     skipped: Counter = Counter()
     recs = run_records(synth["runs"] / "sr-dpo-s2", skipped=skipped)
@@ -179,7 +179,8 @@ def test_train_records_from_a_run_dir(synth):
 
 
 def test_train_records_errors_name_the_file_and_line(tmp_path):
-    from bench.train_records import RunError, run_records
+    from bench.report.train_logs import run_records
+    from sr_train.artifacts.runs import RunFolderError as RunError
 
     (tmp_path / "run_config.json").write_text(json.dumps({"loss": "dpo", "batch_size": 2}))
     (tmp_path / "metrics.jsonl").write_text('{"step": 1, "loss": 0.5}\n{"step": "x", "loss": 0.4}\n')
@@ -194,7 +195,7 @@ def test_train_records_errors_name_the_file_and_line(tmp_path):
 
 # -- figures ----------------------------------------------------------------------------------------------
 def check_files(out: Path, name: str, fig) -> None:
-    from bench.plots import DPI
+    from bench.report.style import DPI
 
     png, pdf = out / f"{name}.png", out / f"{name}.pdf"
     img = matplotlib.image.imread(png)
@@ -208,7 +209,8 @@ def lines(ax) -> dict[str, tuple[list, list]]:
 
 
 def test_fig1_training_curves(synth, tmp_path):
-    from bench.plots import fig1, save_figure
+    from bench.report.figures import fig1
+    from bench.report.style import save_figure
 
     plot = fig1(synth["records"])
     axes = plot.figure.axes
@@ -226,7 +228,8 @@ def test_fig1_training_curves(synth, tmp_path):
 
 
 def test_fig2_win_rate_vs_lambda_and_tuples(synth, tmp_path):
-    from bench.plots import PALETTE, fig2a, fig2b, save_figure
+    from bench.report.figures import fig2a, fig2b
+    from bench.report.style import PALETTE, save_figure
 
     recs = synth["records"] + load_records(PAPER_DIR)
     a = fig2a(recs)
@@ -251,7 +254,8 @@ def test_fig2_win_rate_vs_lambda_and_tuples(synth, tmp_path):
 
 
 def test_fig3_six_panels_four_methods(synth, tmp_path):
-    from bench.plots import fig3, save_figure
+    from bench.report.figures import fig3
+    from bench.report.style import save_figure
 
     plot = fig3(synth["records"])
     axes = plot.figure.axes
@@ -278,8 +282,8 @@ def test_fig3_six_panels_four_methods(synth, tmp_path):
 
 
 def test_missing_series_are_skipped_with_notes(synth, tmp_path):
-    from bench.plots import fig1, fig2a
-    from bench.report import render
+    from bench.report.figures import fig1, fig2a
+    from bench.report.paper_report import render
 
     only_dpo = [r for r in synth["records"] if r["task"] == "train" and r["method"] == "dpo"]
     plot = fig1(only_dpo)
@@ -293,7 +297,7 @@ def test_missing_series_are_skipped_with_notes(synth, tmp_path):
 
 # -- tables -----------------------------------------------------------------------------------------------
 def test_tables_ours_mean_std_and_welch_marks(synth):
-    from bench.tables import table2, table3, table4_v1, table5
+    from bench.report.tables import table2, table3, table4_v1, table5
 
     rows = md_rows(table3(synth["records"]).markdown())
     final = {m: {task: [100 * leader_value(m, task, s, 20) for s in SEEDS] for task in TASKS} for m in GAIN}
@@ -337,7 +341,7 @@ def test_tables_ours_mean_std_and_welch_marks(synth):
 
 
 def test_same_records_give_the_same_bytes(synth, tmp_path):
-    from bench.report import render
+    from bench.report.paper_report import render
 
     recs = synth["records"] + load_records(PAPER_DIR)
     shuffled = list(recs)
@@ -399,7 +403,7 @@ def test_paper_report_holds_every_paper_number(paper_report):
 
 
 def test_paper_report_figures(paper_report):
-    from bench.plots import fig2a, fig2b, fig3
+    from bench.report.figures import fig2a, fig2b, fig3
 
     recs = load_records(PAPER_DIR)
     got = lines(fig2a(recs).figure.axes[0])

@@ -7,7 +7,7 @@ import pytest
 import torch
 from test_train_runs import ok, sr_train
 
-from sr_train.assets import smollm2_gguf
+from sr_train.artifacts.assets import smollm2_gguf
 
 
 @pytest.mark.slow

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from bench.stats import ItemOutcome, bootstrap_ci, combine_orders, summarize, to_set_verdict
+from bench.winrate.stats import ItemOutcome, bootstrap_ci, combine_orders, summarize, to_set_verdict
 
 
 @pytest.mark.parametrize("position,order,expected", [

@@ -250,7 +250,7 @@ def test_dropout_is_off_by_default(tiny_dir, pairs_file, tmp_path):
     reference (margins 0, as in TRL); with --disable-dropout false dropout makes them differ."""
     from transformers import AutoTokenizer, GPT2Config, GPT2LMHeadModel
 
-    from sr_train.model import disable_dropout
+    from sr_train.policy import disable_dropout
 
     tok = AutoTokenizer.from_pretrained(tiny_dir)
     cfg = GPT2Config(vocab_size=len(tok), n_positions=256, n_embd=32, n_layer=2, n_head=2, resid_pdrop=0.3,

@@ -253,7 +253,7 @@ def main(argv: list[str] | None = None) -> int:
         for p in stale:
             print(f"build.py: {p} is stale; run python sr_train/prefdata/build.py", file=sys.stderr)
         return 1 if stale else 0
-    from sr_train.files import atomic_write_text
+    from sr_train.artifacts.files import atomic_write_text
 
     for path, text in outputs.items():
         atomic_write_text(path, text)

@@ -1,0 +1,77 @@
+"""`sr-bench judge`: flags -> bench.winrate.pairwise.pairwise."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from bench.winrate import pairwise
+from bench.winrate.answers import AnswersError
+from bench.winrate.judges.llm import JudgeAbort
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser("judge", help="pairwise win rates of answers A vs answers B", description=pairwise.__doc__,
+                              formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--a", required=True, help="answers JSONL of set A (from sr-bench generate)")
+    p.add_argument("--b", required=True, help="answers JSONL of set B")
+    p.add_argument("--judge", required=True, help="openai:<model> (OPENAI_API_KEY / OPENAI_BASE_URL from the "
+                   "environment) or rm:<reward model folder or hub id>")
+    p.add_argument("--out", default=str(pairwise.DEFAULT_OUT), help="results folder; its name is the experiment "
+                   "(default: results/winrate)")
+    p.add_argument("--run", default=None, help="run name (default: <model A>-vs-<model B>-<judge>)")
+    p.add_argument("--model-a", default=None, help="model label in --a when the file holds several")
+    p.add_argument("--model-b", default=None, help="model label in --b when the file holds several")
+    p.add_argument("--method-a", default=None, help="method of set A for the records (default: from run_config)")
+    p.add_argument("--method-b", default=None, help="method of set B (extra.opponent)")
+    p.add_argument("--limit", type=int, default=None, help="only the first N shared questions")
+    p.add_argument("--bootstrap", type=int, default=2000, help="bootstrap resamples (default: 2000)")
+    p.add_argument("--seed", type=int, default=0, help="bootstrap seed (default: 0)")
+    g = p.add_argument_group("LLM judge (openai:)")
+    g.add_argument("--concurrency", type=int, default=8, help="requests in flight at most (default: 8)")
+    g.add_argument("--max-retries", type=int, default=5, help="retries on 429/5xx/timeouts (default: 5)")
+    g.add_argument("--parse-retries", type=int, default=2, help="follow-ups when no verdict parses (default: 2)")
+    g.add_argument("--timeout", type=float, default=120.0, help="seconds per request (default: 120)")
+    g.add_argument("--max-tokens", type=int, default=1024, help="judge reply length (default: 1024)")
+    g.add_argument("--temperature", type=float, default=0.0, help="judge temperature (default: 0)")
+    g.add_argument("--cache", default=".cache/judge-cache.sqlite", help="SQLite call cache "
+                   "(default: .cache/judge-cache.sqlite)")
+    g.add_argument("--prices", default=None, help="JSON/YAML price table {model: {input, output}} in $ per 1M tokens")
+    g = p.add_argument_group("reward-model judge (rm:)")
+    g.add_argument("--tie-margin", type=float, default=0.0, help="|score A - score B| <= margin is a tie (default: 0)")
+    g.add_argument("--rm-batch-size", type=int, default=8, help="conversations per forward pass (default: 8)")
+    g.add_argument("--rm-max-length", type=int, default=2048, help="tokens per scored conversation (default: 2048)")
+    p.set_defaults(func=main)
+
+
+def judge_options(args: argparse.Namespace) -> dict[str, Any]:
+    if args.judge.startswith("openai:"):
+        return {"concurrency": args.concurrency, "max_retries": args.max_retries, "parse_retries": args.parse_retries,
+                "timeout": args.timeout, "max_tokens": args.max_tokens, "temperature": args.temperature,
+                "cache_path": args.cache, "prices": args.prices}
+    return {"tie_margin": args.tie_margin, "batch_size": args.rm_batch_size, "max_length": args.rm_max_length}
+
+
+def main(args: argparse.Namespace) -> int:
+    try:
+        result = pairwise.pairwise(args.a, args.b, args.judge, out=args.out, run=args.run, model_a=args.model_a,
+                          model_b=args.model_b, method_a=args.method_a, method_b=args.method_b,
+                          n_boot=args.bootstrap, seed=args.seed, limit=args.limit, judge_options=judge_options(args))
+    except (AnswersError, JudgeAbort, ValueError, OSError) as e:
+        print(f"sr-bench judge: {e}", file=sys.stderr)
+        return 2
+    print(pairwise.format_summary(result))
+    ledger = result.info["judge"].get("ledger")
+    if ledger is not None:
+        print(_ledger_line(ledger))
+    for name, path in result.paths.items():
+        print(f"{name}: {path}")
+    return 0
+
+
+def _ledger_line(ledger: dict) -> str:
+    cost = "unpriced model" if ledger["cost_usd"] is None else f"${ledger['cost_usd']:.4f}"
+    saved = "" if not ledger["saved_usd"] else f" (${ledger['saved_usd']:.4f} saved)"
+    return (f"cost: {ledger['calls']} calls, {ledger['prompt_tokens']} input + {ledger['completion_tokens']} output "
+            f"tokens = {cost}; {ledger['cached_calls']} cached calls{saved}; {ledger['failed_attempts']} failed attempts")

@@ -1,0 +1,38 @@
+"""The typed request a leaderboard run takes: `sr-bench leaderboard` builds one from its flags, the pipeline from
+its config."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass
+class LeaderboardRequest:
+    """What to evaluate and how: the fields of `sr-bench leaderboard` (see its --help), as a library call takes
+    them. Exactly one of `model` and `checkpoints`."""
+
+    out: str = "results/leaderboard"
+    model: str | None = None
+    checkpoints: str | None = None
+    with_base: bool = False
+    tasks: str | None = None
+    run: str | None = None
+    experiment: str | None = None
+    backend: str = "hf"
+    batch_size: str = "1"
+    max_batch_size: int = 64
+    device: str | None = None
+    dtype: str = "auto"
+    limit: int | None = None
+    data_source: str = "hub"
+    arc_split: str = "test"
+    cache_dir: str = ".cache/sr-bench-leaderboard"
+    no_cache: bool = False
+    force: bool = False
+    trust_remote_code: bool = False
+    gpu_memory_utilization: float = 0.9
+    base_url: str | None = None
+    api_model: str | None = None
+    tokenizer: str | None = None
+    num_concurrent: int = 1
+    max_retries: int = 3

@@ -1,0 +1,196 @@
+"""The pipeline's report: one summary table, the win-rate matrix and three figures, from stored records only.
+
+    <reports>/README.md        everything below, with the inputs and settings
+    <reports>/summary.md       per model: leaderboard scores, their mean, reward-model win rate vs the base model
+    <reports>/winrate.md       row beats column: win % (tie %), reward-model judge, both orders of a pair
+    <reports>/winrate_vs_base.png|pdf, leaderboard.png|pdf, training.png|pdf (Fig. 1 style curves)
+
+Inputs: <results>/leaderboard/ and <results>/winrate/ records, and each method's training log, converted to
+records in <results>/train/<method>.jsonl here.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bench.leaderboard.tasks import LABELS, TASK_ORDER
+from bench.pipeline.config import BASE, PipelineConfig
+from bench.records import load_records, write_records
+from bench.report.figures import fig1
+from bench.report.style import COLUMN_WIDTH, FULL_WIDTH, colour, new_figure, save_figure
+from bench.report.train_logs import run_records
+from sr_train.artifacts.files import atomic_write_text
+from sr_train.artifacts.runs import METRICS
+
+
+def _pct(value: float | None, digits: int = 1) -> str:
+    return "–" if value is None else f"{100 * value:.{digits}f}"
+
+
+def _records(folder: Path) -> list[dict]:
+    return load_records(folder) if folder.is_dir() else []
+
+
+def train_records(cfg: PipelineConfig) -> list[dict]:
+    """Each method's metrics.jsonl as tidy records, written to <results>/train/<method>.jsonl."""
+    out = []
+    for method in cfg.methods:
+        run_dir = cfg.run_dir(method)
+        if (run_dir / METRICS).is_file():
+            recs = run_records(run_dir, experiment=cfg.name)
+            write_records(cfg.results_dir / "train" / f"{method}.jsonl", recs)
+            out += recs
+    return out
+
+
+def leaderboard_scores(records: list[dict]) -> tuple[list[str], dict[str, dict[str, dict]]]:
+    """(tasks present, {model run: {task or 'average': record}})."""
+    by_run: dict[str, dict[str, dict]] = {}
+    for r in records:
+        by_run.setdefault(r["run"], {})[r["task"]] = r
+    tasks = [t for t in TASK_ORDER if any(t in v for v in by_run.values())]
+    return tasks, by_run
+
+
+def winrates(records: list[dict]) -> dict[tuple[str, str], dict[str, dict]]:
+    """{(method, opponent): {metric: record}} for win / tie / lose records."""
+    out: dict[tuple[str, str], dict[str, dict]] = {}
+    for r in records:
+        if r["metric"] in ("win", "tie", "lose"):
+            out.setdefault((r["method"], r["extra"]["opponent"]), {})[r["metric"]] = r
+    return out
+
+
+def cell(rates: dict[tuple[str, str], dict[str, dict]], a: str, b: str) -> tuple[float, float, float] | None:
+    """(win, tie, lose) of a against b, read from either order of the pair."""
+    if (a, b) in rates and {"win", "tie", "lose"} <= set(rates[a, b]):
+        r = rates[a, b]
+        return r["win"]["value"], r["tie"]["value"], r["lose"]["value"]
+    if (b, a) in rates and {"win", "tie", "lose"} <= set(rates[b, a]):
+        r = rates[b, a]
+        return r["lose"]["value"], r["tie"]["value"], r["win"]["value"]
+    return None
+
+
+def summary_table(cfg: PipelineConfig, lb: list[dict], wr: list[dict]) -> str:
+    tasks, scores = leaderboard_scores(lb)
+    rates = winrates(wr)
+    head = ["model", "loss", *[LABELS[t] for t in tasks], "LB mean", "RM win vs base", "tie", "lose",
+            "95% CI (win)"]
+    lines = ["| " + " | ".join(head) + " |", "|" + " --- |" * 2 + " ---: |" * (len(head) - 2)]
+    for run in [BASE, *cfg.methods]:
+        loss = "–" if run == BASE else cfg.methods[run].loss
+        s = scores.get(run, {})
+        row = [run, loss, *[_pct(s[t]["value"]) if t in s else "–" for t in tasks],
+               _pct(s["average"]["value"]) if "average" in s else "–"]
+        pair = rates.get((run, BASE), {})
+        if run == BASE or "win" not in pair:
+            row += ["–", "–", "–", "–"]
+        else:
+            w = pair["win"]
+            row += [_pct(w["value"]), _pct(pair["tie"]["value"]), _pct(pair["lose"]["value"]),
+                    f"[{_pct(w.get('ci_low'))}, {_pct(w.get('ci_high'))}]"]
+        lines.append("| " + " | ".join(row) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def winrate_matrix(cfg: PipelineConfig, wr: list[dict]) -> str:
+    rates = winrates(wr)
+    names = [*cfg.methods, BASE]
+    lines = ["| row vs column | " + " | ".join(names) + " |", "| --- |" + " ---: |" * len(names)]
+    for a in cfg.methods:
+        cells = []
+        for b in names:
+            c = None if a == b else cell(rates, a, b)
+            cells.append("·" if a == b else "–" if c is None else f"{_pct(c[0], 0)} ({_pct(c[1], 0)})")
+        lines.append(f"| {a} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+# -- figures -----------------------------------------------------------------------------------------------
+def fig_winrate_vs_base(cfg: PipelineConfig, wr: list[dict]):
+    rates = winrates(wr)
+    methods = [m for m in cfg.methods if "win" in rates.get((m, BASE), {})]
+    if not methods:
+        return None
+    fig = new_figure(COLUMN_WIDTH, 2.4)
+    ax = fig.subplots()
+    for i, m in enumerate(methods):
+        w = rates[m, BASE]["win"]
+        lo, hi = w.get("ci_low", w["value"]), w.get("ci_high", w["value"])
+        ax.bar(i, 100 * w["value"], color=colour(m), yerr=[[100 * (w["value"] - lo)], [100 * (hi - w["value"])]],
+               capsize=3)
+        ax.bar(i, 100 * rates[m, BASE]["tie"]["value"], bottom=100 * w["value"], color=colour(m), alpha=0.3)
+    ax.axhline(50, color="#888888", linewidth=0.8, linestyle=":")
+    ax.set_xticks(range(len(methods)), methods)
+    ax.set_ylabel("% of items vs base")
+    ax.set_ylim(0, 100)
+    ax.set_title("Reward-model win rate vs base\n(solid: win, light: tie; 95% CI)")
+    return fig
+
+
+def fig_leaderboard(cfg: PipelineConfig, lb: list[dict]):
+    tasks, scores = leaderboard_scores(lb)
+    runs = [r for r in [BASE, *cfg.methods] if r in scores]
+    if not tasks or not runs:
+        return None
+    fig = new_figure(FULL_WIDTH / 2, 2.4)
+    ax = fig.subplots()
+    width = 0.8 / len(runs)
+    for j, run in enumerate(runs):
+        xs = [i + (j - (len(runs) - 1) / 2) * width for i in range(len(tasks))]
+        ys = [100 * scores[run][t]["value"] if t in scores[run] else 0.0 for t in tasks]
+        errs = [100 * (scores[run][t].get("stderr") or 0.0) if t in scores[run] else 0.0 for t in tasks]
+        ax.bar(xs, ys, width, yerr=errs, capsize=2, color=colour(run), label=run)
+    ax.set_xticks(range(len(tasks)), [LABELS[t] for t in tasks])
+    ax.set_ylabel("score (%, ± stderr)")
+    ax.set_ylim(0, 100)
+    ax.set_title("Leaderboard subset")
+    ax.legend(frameon=False, fontsize=6, ncol=len(runs), loc="upper center")
+    return fig
+
+
+def render_pipeline_report(cfg: PipelineConfig) -> list[str]:
+    """Write the report into cfg.reports_dir; returns the names of the files written."""
+    out = Path(cfg.reports_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    lb = _records(cfg.results_dir / "leaderboard")
+    wr = _records(cfg.results_dir / "winrate")
+    tr = train_records(cfg)
+    summary, matrix = summary_table(cfg, lb, wr), winrate_matrix(cfg, wr)
+    atomic_write_text(out / "summary.md", summary)
+    atomic_write_text(out / "winrate.md", matrix)
+    written = ["summary.md", "winrate.md"]
+    figures = [("winrate_vs_base", fig_winrate_vs_base(cfg, wr)), ("leaderboard", fig_leaderboard(cfg, lb)),
+               ("training", fig1(tr).figure if tr else None)]
+    for name, fig in figures:
+        if fig is not None:
+            save_figure(fig, out, name)
+            written += [f"{name}.png", f"{name}.pdf"]
+    atomic_write_text(out / "README.md", readme(cfg, summary, matrix, [n for n, f in figures if f is not None]))
+    return [*written, "README.md"]
+
+
+def readme(cfg: PipelineConfig, summary: str, matrix: str, figures: list[str]) -> str:
+    lb, w = cfg.leaderboard, cfg.winrate
+    captions = {"winrate_vs_base": "Reward-model win rate of each method against the starting model",
+                "leaderboard": "Leaderboard subset scores",
+                "training": "Training curves (Fig. 1 of the paper): accuracy and marginal against tuples seen"}
+    lines = [f"# Pipeline report: {cfg.name}", "",
+             f"Made by `sr-bench pipeline --config {cfg.source}` from the records in `{cfg.results_dir}/` "
+             "(bench/pipeline/stages.py, bench/pipeline/report.py). Starting model: "
+             f"`{cfg.model}`; methods: " + ", ".join(f"{m} ({c.loss}, beta {c.beta}"
+                                                    + (f", lambda {c.lam}" if c.loss.startswith("sr-") else "") + ")"
+                                                    for m, c in cfg.methods.items()) + ".", "",
+             "## Summary", "",
+             f"Leaderboard: lm-eval with the Open LLM Leaderboard's shots and metrics, tasks {lb.tasks}, "
+             f"data {lb.data_source}, " + (f"first {lb.limit} items per task" if lb.limit else "full splits")
+             + " (scores in %). Win rates: a Bradley-Terry reward model trained on the same preference data judges "
+             f"each answer to `{w.questions}`" + (f" (first {w.limit} questions" if w.limit else " (all questions")
+             + f", greedy, at most {w.max_new_tokens} new tokens per turn); tie when the scores differ by at most "
+             f"{w.tie_margin}; 95% bootstrap CI over questions.", "", summary,
+             "## Win rates between methods", "", "Win % of the row against the column (tie % in brackets).", "",
+             matrix, "## Figures", ""]
+    for name in figures:
+        lines += [f"### {captions[name]}", "", f"![{captions[name]}]({name}.png)", "", f"[PDF]({name}.pdf)", ""]
+    return "\n".join(lines).rstrip("\n") + "\n"

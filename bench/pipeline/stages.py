@@ -1,0 +1,230 @@
+"""The pipeline's stages (`sr-bench pipeline`): the main job from one config (bench/pipeline/config.py): train the four methods, train a reward model, score every
+model on an offline leaderboard subset and on reward-model win rates, render the report.
+
+    sr-bench pipeline --config configs/demo.yaml        # what `make demo` runs: offline, a CPU, minutes
+    sr-bench pipeline --config configs/demo-gpu.yaml    # the same on a GPU: full fine-tuning, larger settings
+
+Stages, in order; each is skipped when its outputs exist and were made with the config's settings, so an
+interrupted run resumes at the unfinished stage (and a killed training resumes from its last checkpoint, a killed
+leaderboard from its last finished task, generation from its last answered question). Outputs made with other
+settings are never kept silently: a run trained with other training settings, leaderboard results with another
+limit and answers with other decoding settings are refused with a message naming the fields (delete them to redo
+them); win rates are judged again when their answers, reward model or judge settings changed.
+
+  train         <runs>/<method>/final/         for each method (sr-train, in this process)
+  reward-model  <runs>/reward-model/final/     Bradley-Terry reward model (sr-train --loss bt)
+  leaderboard   <results>/leaderboard/<model>/ sr-bench leaderboard on the task subset, base model included
+  generate      <results>/answers/<model>.jsonl answers to the question set, base model included
+  judge         <results>/winrate/<a>-vs-<b>.*  reward-model win rates: each method vs base and vs each other
+  report        <reports>/README.md            summary table, win-rate matrix, figures (always re-rendered)
+
+<results>/pipeline.json records each stage's time and whether it ran or was skipped.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import shutil
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from tqdm.auto import tqdm
+
+from bench.leaderboard.backends import BackendError
+from bench.leaderboard.data import DataSourceError
+from bench.leaderboard.evaluate import LeaderboardError, run_leaderboard
+from bench.leaderboard.records import RawResultError, table
+from bench.leaderboard.request import LeaderboardRequest
+from bench.pipeline.config import BASE, RM_RUN, STAGES, PipelineConfig, PipelineError
+from bench.pipeline.report import render_pipeline_report
+from bench.winrate.answers import AnswersError, read_answers
+from bench.winrate.generate import generate_answers
+from bench.winrate.judges.reward import RewardModelJudge
+from bench.winrate.pairwise import format_summary, pairwise
+from bench.winrate.questions import load_questions
+from sr_train.artifacts.assets import resolve
+from sr_train.artifacts.files import atomic_write_json, file_sha256
+from sr_train.artifacts.runs import is_trained, slug
+from sr_train.artifacts.settings import differing
+from sr_train.artifacts.weights import weights_id
+from sr_train.config import TrainConfig
+from sr_train.recipe import train
+from sr_train.resume import ResumeError, settings_mismatch
+
+
+# -- stages ------------------------------------------------------------------------------------------------
+def models(cfg: PipelineConfig) -> dict[str, str]:
+    """Every model scored: the starting model, then each method's final checkpoint."""
+    return {BASE: resolve(cfg.model), **{m: str(cfg.final(m)) for m in cfg.methods}}
+
+
+def _needs_training(cfg: PipelineConfig, run: str, train_cfg: TrainConfig) -> bool:
+    """False when `run` is trained with the config's settings; an error when it was trained (or is part-trained)
+    with other ones (see sr_train.resume.settings_mismatch): a run is never silently kept or mixed."""
+    why = settings_mismatch(train_cfg, cfg.run_dir(run))
+    if why:
+        raise PipelineError(f"{run}: {why}\nTo retrain it with the config's settings, delete {cfg.run_dir(run)} "
+                            "(its leaderboard results, answers and win rates are then redone too).")
+    return not is_trained(cfg.final(run))
+
+
+def _train(train_cfg: TrainConfig) -> None:
+    try:
+        train(train_cfg)
+    except ResumeError as e:
+        raise PipelineError(str(e)) from e
+
+
+def _drop_results_of(cfg: PipelineConfig, run: str) -> None:
+    """Leaderboard results and answers of `run` made before it is (re)trained belong to weights that are gone."""
+    for stale in (cfg.results_dir / "leaderboard" / slug(run), answers_path(cfg, run)):
+        if stale.exists():
+            tqdm.write(f"[pipeline] {run} is trained anew: removing {stale}, made from its earlier weights")
+            shutil.rmtree(stale) if stale.is_dir() else stale.unlink()
+
+
+def stage_train(cfg: PipelineConfig) -> bool:
+    todo = [m for m in cfg.methods if _needs_training(cfg, m, cfg.methods[m])]
+    for method in todo:
+        _drop_results_of(cfg, method)
+    for method in tqdm(todo, desc="train", unit="run", disable=not todo):
+        tqdm.write(f"[pipeline] training {method} ({cfg.methods[method].loss}) -> {cfg.run_dir(method)}")
+        _train(cfg.methods[method])
+    return bool(todo)
+
+
+def stage_reward_model(cfg: PipelineConfig) -> bool:
+    if not _needs_training(cfg, RM_RUN, cfg.reward_model):
+        return False
+    tqdm.write(f"[pipeline] training the reward model -> {cfg.run_dir(RM_RUN)}")
+    _train(cfg.reward_model)
+    return True
+
+
+def _leaderboard_done(out: Path, run: str, tasks: list[str]) -> bool:
+    return all((out / run / f"{t}.json").is_file() for t in tasks)
+
+
+def stage_leaderboard(cfg: PipelineConfig) -> bool:
+    lb, out = cfg.leaderboard, cfg.results_dir / "leaderboard"
+    tasks = [t.strip() for t in lb.tasks.split(",") if t.strip()]
+    ran = not all(_leaderboard_done(out, run, tasks) for run in models(cfg))
+    # every model goes through the leaderboard library, which skips finished tasks only when their stored settings
+    # match (and refuses results made with other settings), and loads a model only for unfinished tasks
+    for run, path in tqdm(models(cfg).items(), desc="leaderboard", unit="model"):
+        req = LeaderboardRequest(
+            model=path, run=run, experiment=cfg.name, out=str(out), tasks=",".join(tasks),
+            data_source=lb.data_source, batch_size=str(lb.batch_size), dtype=lb.dtype, limit=lb.limit or None,
+            device=lb.device or None)
+        try:
+            records = run_leaderboard(req)
+        except (LeaderboardError, BackendError, DataSourceError, RawResultError, ValueError, FileNotFoundError) as e:
+            raise PipelineError(f"leaderboard failed for {run} ({path}): {e}") from e
+        print(table(records))
+    return ran
+
+
+def answers_path(cfg: PipelineConfig, run: str) -> Path:
+    return cfg.results_dir / "answers" / f"{run}.jsonl"
+
+
+def stage_generate(cfg: PipelineConfig) -> bool:
+    w = cfg.winrate
+    qset = load_questions(w.questions, limit=w.limit)
+    want = {q.question_id for q in qset.questions}
+    ran = False
+    # generate_answers answers only the missing questions, loads no model when none is missing, and refuses a
+    # file made with other decoding settings
+    for run, path in tqdm(models(cfg).items(), desc="generate", unit="model"):
+        answers = answers_path(cfg, run)
+        done = {r["question_id"] for r in read_answers(answers, repair=True)} if answers.is_file() else set()
+        ran |= not want <= done
+        try:
+            generate_answers(path, qset, answers, max_new_tokens=w.max_new_tokens, batch_size=w.batch_size,
+                             model_name=run, dtype=w.dtype)
+        except AnswersError as e:
+            raise PipelineError(f"generate: {e}") from e
+    return ran
+
+
+def judge_pairs(cfg: PipelineConfig) -> list[tuple[str, str]]:
+    """Each method against the starting model, then every pair of methods."""
+    methods = list(cfg.methods)
+    return [(m, BASE) for m in methods] + list(itertools.combinations(methods, 2))
+
+
+def pair_run(a: str, b: str) -> str:
+    return f"{a}-vs-{b}"
+
+
+def judge_inputs(cfg: PipelineConfig) -> dict[tuple[str, str], dict[str, Any]]:
+    """What each pair's verdicts depend on: both answer files (hashed), the reward model's weights and the judge and
+    bootstrap settings. Stored in <a>-vs-<b>.summary.json as `pipeline_inputs`; a pair is judged again when they
+    change (e.g. more questions answered, a retrained reward model, another tie_margin). Each file is hashed once."""
+    w = cfg.winrate
+    answers = {m: file_sha256(answers_path(cfg, m)) for m in models(cfg)}
+    shared = {"reward_model": weights_id(cfg.final(RM_RUN)), "tie_margin": w.tie_margin,
+              "rm_max_length": w.rm_max_length, "n_boot": w.n_boot}
+    return {(a, b): {"answers": {a: answers[a], b: answers[b]}, **shared} for a, b in judge_pairs(cfg)}
+
+
+def _judged_with(summary: Path, inputs: dict[str, Any]) -> bool:
+    if not summary.is_file():
+        return False
+    stored = json.loads(summary.read_text(encoding="utf-8")).get("pipeline_inputs")
+    changed = sorted(differing(stored or {}, inputs))
+    if not changed:
+        return True
+    tqdm.write(f"[pipeline] {summary.name}: judged again, its inputs changed ({', '.join(changed)})")
+    return False
+
+
+def stage_judge(cfg: PipelineConfig) -> bool:
+    w, out = cfg.winrate, cfg.results_dir / "winrate"
+    missing = [str(answers_path(cfg, m)) for m in models(cfg) if not answers_path(cfg, m).is_file()]
+    missing += [] if is_trained(cfg.final(RM_RUN)) else [str(cfg.final(RM_RUN))]
+    if missing:
+        raise PipelineError(f"the judge stage needs every model's answers and the reward model; missing: "
+                            f"{', '.join(missing)} (run the generate and reward-model stages first)")
+    inputs = judge_inputs(cfg)
+    todo = [p for p in inputs if not _judged_with(out / f"{pair_run(*p)}.summary.json", inputs[p])]
+    if not todo:
+        return False
+    judge = RewardModelJudge(str(cfg.final(RM_RUN)), tie_margin=w.tie_margin, batch_size=w.rm_batch_size,
+                             max_length=w.rm_max_length, progress=False)
+    for a, b in tqdm(todo, desc="judge", unit="pair"):
+        result = pairwise(answers_path(cfg, a), answers_path(cfg, b), judge, out=out, run=pair_run(a, b),
+                          method_a=a, method_b=b, n_boot=w.n_boot, extra_info={"pipeline_inputs": inputs[a, b]})
+        tqdm.write(format_summary(result))
+    return True
+
+
+def stage_report(cfg: PipelineConfig) -> bool:
+    written = render_pipeline_report(cfg)
+    tqdm.write(f"[pipeline] report: {written}")
+    return True
+
+
+STAGE_FUNCS = {"train": stage_train, "reward-model": stage_reward_model, "leaderboard": stage_leaderboard,
+               "generate": stage_generate, "judge": stage_judge, "report": stage_report}
+
+
+def run_pipeline(cfg: PipelineConfig, stages: list[str] | None = None) -> dict[str, dict]:
+    """Run the stages in order; returns {stage: {"seconds", "ran"}} (also written to <results>/pipeline.json)."""
+    stages = stages or list(STAGES)
+    log_path = cfg.results_dir / "pipeline.json"
+    timings: dict[str, dict] = {}
+    t_all = time.perf_counter()
+    for stage in stages:
+        t0 = time.perf_counter()
+        print(f"[pipeline] stage {stage} ...", file=sys.stderr, flush=True)
+        ran = STAGE_FUNCS[stage](cfg)
+        timings[stage] = {"seconds": round(time.perf_counter() - t0, 2), "ran": ran}
+        print(f"[pipeline] stage {stage}: {'done' if ran else 'outputs exist, skipped'} "
+              f"({timings[stage]['seconds']:.0f} s)", file=sys.stderr, flush=True)
+        atomic_write_json(log_path, {"config": cfg.source, "stages": timings,
+                                     "total_seconds": round(time.perf_counter() - t_all, 2)})
+    return timings

@@ -1,0 +1,3 @@
+"""The paper's figures and tables from stored records: what goes in (inputs, train_logs), how records are picked
+and grouped (selection), mean/std and Welch tests over seeds (seeds), figure style (style), figures, tables, the
+paper's own numbers (paper_numbers), the rendered report (paper_report) and v1 Table 4's correlations (marginals)."""

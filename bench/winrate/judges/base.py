@@ -1,0 +1,60 @@
+"""What every judge takes and returns: items to judge and their per-order verdicts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from bench.winrate.stats import ItemOutcome
+
+
+@dataclass(frozen=True)
+class JudgeItem:
+    """One (question, turn) to judge: the user turns up to `turn` and both answer sets' replies to them."""
+
+    question_id: int | str
+    turn: int
+    category: str
+    questions: tuple[str, ...]
+    answers_a: tuple[str, ...]
+    answers_b: tuple[str, ...]
+
+    def __post_init__(self) -> None:
+        if not (len(self.questions) == len(self.answers_a) == len(self.answers_b) == self.turn):
+            raise ValueError(f"question {self.question_id} turn {self.turn}: needs {self.turn} questions and "
+                             f"answers per side, got {len(self.questions)}/{len(self.answers_a)}/{len(self.answers_b)}")
+
+    def conversation(self, side: str) -> list[dict[str, str]]:
+        """The chat (user, assistant, ...) as held with answer set `side` ('A' or 'B')."""
+        answers = self.answers_a if side == "A" else self.answers_b
+        msgs: list[dict[str, str]] = []
+        for q, a in zip(self.questions, answers):
+            msgs += [{"role": "user", "content": q}, {"role": "assistant", "content": a}]
+        return msgs
+
+
+@dataclass
+class JudgedItem:
+    """A judged item: the combined outcome plus what happened in each order (for the verdict JSONL)."""
+
+    item: JudgeItem
+    outcome: ItemOutcome
+    details: dict[str, Any] = field(default_factory=dict)
+
+    def as_row(self) -> dict[str, Any]:
+        return {"question_id": self.item.question_id, "turn": self.item.turn, "category": self.item.category,
+                "outcome": self.outcome.outcome, "consistent": self.outcome.consistent,
+                "position_bias": self.outcome.position_bias, **self.details}
+
+
+class Judge(Protocol):
+    name: str
+    """Record label, e.g. `openai:gpt-4` or `rm:<name>`."""
+    order_sensitive: bool
+    """True when the judge sees both answers at once (so both orders are judged)."""
+
+    def judge(self, items: list[JudgeItem]) -> list[JudgedItem]: ...
+
+    def info(self) -> dict[str, Any]:
+        """Settings and costs worth storing next to the results (never secrets)."""
+        ...

@@ -1,0 +1,177 @@
+"""Question sets for pairwise win rates: load by name, JSONL path or HF hub id, validate every row.
+
+The public form (MT-Bench, Vicuna-Bench and our own set) is one JSON object per line with
+`question_id` (int or str), `category` (str) and `turns` (a list of 1 or 2 non-empty strings).
+
+- a name: `sr-questions` (shipped in the package, the offline default);
+- a path ending in `.jsonl` (e.g. FastChat's `mt_bench/question.jsonl`);
+- a hub id `owner/name[:split]` read with `datasets` (needs the hub, or its local cache).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import datasets
+
+PACKAGE_SETS = {"sr-questions": Path(__file__).parent / "question_sets" / "sr_questions.jsonl"}
+# Where the two public sets are published, for error messages (we never download them at run time).
+PUBLIC_SETS = {
+    "mt-bench": "fastchat/llm_judge/data/mt_bench/question.jsonl in the lm-sys/FastChat repository",
+    "vicuna-bench": "fastchat/llm_judge/data/vicuna_bench/question.jsonl in the lm-sys/FastChat repository",
+}
+MAX_TURNS = 2
+
+
+class QuestionError(ValueError):
+    """A question set that cannot be used; the message names the file and line (or row)."""
+
+
+@dataclass(frozen=True)
+class Question:
+    question_id: int | str
+    category: str
+    turns: tuple[str, ...]
+    extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+
+    def to_row(self) -> dict[str, Any]:
+        return {"question_id": self.question_id, "category": self.category, "turns": list(self.turns), **self.extra}
+
+
+@dataclass
+class QuestionSet:
+    name: str
+    """Task name used in records: sr-questions, mt-bench, vicuna-bench, or the file's stem."""
+    source: str
+    questions: list[Question]
+
+    def __len__(self) -> int:
+        return len(self.questions)
+
+    def by_id(self) -> dict[int | str, Question]:
+        return {q.question_id: q for q in self.questions}
+
+
+def set_name_for(spec: str) -> str:
+    """The task name for a set: our names as given, MT-Bench / Vicuna-Bench recognised in paths and ids."""
+    if spec in PACKAGE_SETS:
+        return spec
+    low = spec.lower().replace("_", "-")
+    if "mt-bench" in low:
+        return "mt-bench"
+    if "vicuna" in low:
+        return "vicuna-bench"
+    base = Path(spec).stem if spec.endswith(".jsonl") else spec
+    if base == "question" and spec.endswith(".jsonl"):  # FastChat layout: <set>/question.jsonl
+        base = Path(spec).parent.name or base
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", base).strip("-").lower() or "questions"
+
+
+def parse_row(row: Any, where: str) -> Question:
+    """One validated question from a decoded row; `where` is 'file:line' or 'hub id row N'."""
+    if not isinstance(row, dict):
+        raise QuestionError(f"{where}: a question must be a JSON object, got {type(row).__name__}")
+    qid = row.get("question_id", row.get("id", row.get("prompt_id")))
+    if qid is None:
+        raise QuestionError(f"{where}: missing 'question_id'")
+    if isinstance(qid, bool) or not isinstance(qid, int | str) or (isinstance(qid, str) and not qid.strip()):
+        raise QuestionError(f"{where}: 'question_id' must be an int or a non-empty string, got {qid!r}")
+    turns = row.get("turns", row.get("prompt"))
+    if turns is None:
+        raise QuestionError(f"{where}: missing 'turns' (a list of 1 or {MAX_TURNS} strings)")
+    if not isinstance(turns, list) or not 1 <= len(turns) <= MAX_TURNS:
+        raise QuestionError(f"{where}: 'turns' must be a list of 1 or {MAX_TURNS} strings, got {turns!r:.120}")
+    for i, t in enumerate(turns, 1):
+        if not isinstance(t, str) or not t.strip():
+            raise QuestionError(f"{where}: turn {i} must be a non-empty string, got {t!r:.80}")
+    category = row.get("category", "unknown")
+    if not isinstance(category, str) or not category.strip():
+        raise QuestionError(f"{where}: 'category' must be a non-empty string, got {category!r}")
+    known = {"question_id", "id", "prompt_id", "turns", "prompt", "category"}
+    extra = {k: v for k, v in row.items() if k not in known}
+    return Question(qid, category, tuple(turns), extra)
+
+
+def _check_unique(questions: list[Question], wheres: list[str]) -> None:
+    seen: dict[int | str, str] = {}
+    for q, where in zip(questions, wheres):
+        if q.question_id in seen:
+            raise QuestionError(f"{where}: duplicate question_id {q.question_id!r} (first at {seen[q.question_id]})")
+        seen[q.question_id] = where
+
+
+def read_jsonl_questions(path: str | os.PathLike) -> list[Question]:
+    """Questions from a JSONL file; any bad line raises QuestionError naming file and line."""
+    path = Path(path)
+    if not path.is_file():
+        raise QuestionError(f"question file {path} does not exist")
+    questions, wheres = [], []
+    with open(path, encoding="utf-8") as f:
+        for lineno, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            where = f"{path}:{lineno}"
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as e:
+                raise QuestionError(f"{where}: not valid JSON ({e.msg})") from None
+            questions.append(parse_row(row, where))
+            wheres.append(where)
+    if not questions:
+        raise QuestionError(f"{path}: no questions in the file")
+    _check_unique(questions, wheres)
+    return questions
+
+
+def read_hub_questions(hub_id: str) -> list[Question]:
+    """Questions from a HF hub dataset `owner/name[:split]` (default split: train)."""
+    name, _, split = hub_id.partition(":")
+    try:
+        ds = datasets.load_dataset(name, split=split or "train")
+    except Exception as e:  # datasets raises many types offline (ConnectionError, FileNotFoundError, ...)
+        offline = os.environ.get("HF_DATASETS_OFFLINE") == "1" or os.environ.get("HF_HUB_OFFLINE") == "1"
+        hint = " (offline mode is on)" if offline else ""
+        raise QuestionError(
+            f"could not load question set {hub_id!r} from the HF hub{hint}: {type(e).__name__}: {e}. "
+            "Download its JSONL once and pass the path (.jsonl), or use the shipped set 'sr-questions'."
+        ) from None
+    questions = [parse_row(dict(row), f"{hub_id} row {i}") for i, row in enumerate(ds)]
+    if not questions:
+        raise QuestionError(f"{hub_id}: the dataset has no rows")
+    _check_unique(questions, [f"{hub_id} row {i}" for i in range(len(questions))])
+    return questions
+
+
+def load_questions(spec: str, limit: int | None = None, name: str | None = None) -> QuestionSet:
+    """A question set from a name (sr-questions), a `.jsonl` path or a hub id; `limit` keeps the first N."""
+    if spec in PACKAGE_SETS:
+        path = PACKAGE_SETS[spec]
+        if not path.is_file():
+            raise QuestionError(f"the shipped question set {spec!r} is missing ({path}); reinstall the package")
+        questions = read_jsonl_questions(path)
+        source = str(path)
+    elif spec in PUBLIC_SETS:
+        raise QuestionError(
+            f"{spec!r} is not shipped with the package: pass the path of its question.jsonl "
+            f"({PUBLIC_SETS[spec]}) or a hub id"
+        )
+    elif spec.endswith(".jsonl") or os.path.exists(spec):
+        questions = read_jsonl_questions(spec)
+        source = str(Path(spec).resolve())
+    elif re.fullmatch(r"[\w.-]+/[\w.-]+(:[\w.-]+)?", spec):
+        questions = read_hub_questions(spec)
+        source = f"hf:{spec}"
+    else:
+        raise QuestionError(
+            f"question set {spec!r} is not a known name ({', '.join(PACKAGE_SETS)}), a .jsonl path or a hub id"
+        )
+    if limit is not None:
+        if limit < 1:
+            raise QuestionError(f"limit must be >= 1, got {limit}")
+        questions = questions[:limit]
+    return QuestionSet(name or set_name_for(spec), source, questions)

@@ -1,0 +1,171 @@
+"""The run-folder contract: what sr-train writes into `<output_dir>` and how every later stage reads it.
+
+    <run>/run_config.json            every config field, the data report, facts of the run, versions
+    <run>/metrics.jsonl              one line per logging step (TRL's metric names)
+    <run>/checkpoint-N/              plain HF model (or LoRA adapter) + trainer_state.json (+ optimizer state)
+    <run>/checkpoint-N/merged/       LoRA runs: the merged plain model, for evaluation along training
+    <run>/final/                     the plain HF model + tokenizer at the end of training
+
+Also what a model path is to the harness: a readable label, a folder-name slug, and the training facts of a run
+or checkpoint folder (`run_info`).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+from sr_train.artifacts.files import read_json
+
+RUN_CONFIG = "run_config.json"
+METRICS = "metrics.jsonl"
+FINAL = "final"
+MERGED = "merged"
+TRAINER_STATE = "trainer_state.json"
+CHECKPOINT = re.compile(r"checkpoint-(\d+)")
+
+
+class RunFolderError(ValueError):
+    """A run folder whose files cannot give what is asked of them; the message names the file."""
+
+
+# -- names -------------------------------------------------------------------------------------------------
+def checkpoint_name(step: int) -> str:
+    return f"checkpoint-{step}"
+
+
+def checkpoint_step(path: str | os.PathLike) -> int | None:
+    """N of a `checkpoint-N` folder, else None."""
+    m = CHECKPOINT.fullmatch(Path(path).name)
+    return int(m.group(1)) if m else None
+
+
+def final_dir(run_dir: str | os.PathLike) -> Path:
+    return Path(run_dir) / FINAL
+
+
+def merged_dir(checkpoint: str | os.PathLike) -> Path:
+    return Path(checkpoint) / MERGED
+
+
+def slug(label: str) -> str:
+    """A model or pair label as one folder/file name: `dpo/final` -> `dpo__final`, other odd characters -> `_`."""
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", label.replace("/", "__"))
+
+
+# -- checkpoints -------------------------------------------------------------------------------------------
+def checkpoint_dirs(run_dir: str | os.PathLike) -> list[Path]:
+    """The run's checkpoint-N folders (no other names), by N."""
+    found = [(step, d) for d in Path(run_dir).glob("checkpoint-*") if d.is_dir() and (step := checkpoint_step(d))
+             is not None]
+    return [d for _, d in sorted(found)]
+
+
+def is_complete(checkpoint: str | os.PathLike) -> bool:
+    """A checkpoint-N folder whose trainer_state.json was written (the Trainer writes it last)."""
+    path = Path(checkpoint)
+    return checkpoint_step(path) is not None and (path / TRAINER_STATE).is_file()
+
+
+def last_checkpoint(run_dir: str | os.PathLike) -> Path | None:
+    """The complete checkpoint-N folder with the highest N."""
+    complete = [d for d in checkpoint_dirs(run_dir) if is_complete(d)]
+    return complete[-1] if complete else None
+
+
+def optimizer_state_files(checkpoint: Path) -> list[Path]:
+    """checkpoint-N's optimizer state: optimizer.pt (or .bin), or a sharded optimizer_0/ folder under FSDP."""
+    return sorted(p for p in checkpoint.iterdir() if p.name.startswith("optimizer"))
+
+
+def evaluable(checkpoint: str | os.PathLike) -> Path:
+    """The model to evaluate for a checkpoint: its merged plain model (LoRA runs) when there is one."""
+    merged = merged_dir(checkpoint)
+    return merged if (merged / "config.json").is_file() else Path(checkpoint)
+
+
+def is_trained(final: str | os.PathLike) -> bool:
+    """A final/ folder holding a saved model."""
+    final = Path(final)
+    return (final / "config.json").is_file() and any(final.glob("*.safetensors"))
+
+
+def run_dir_of(model: str | os.PathLike) -> Path:
+    """The run folder of a run, checkpoint-N, checkpoint-N/merged or final/ path (the path itself otherwise)."""
+    path = Path(model)
+    if path.name == MERGED and checkpoint_step(path.parent) is not None:
+        path = path.parent
+    return path.parent if checkpoint_step(path) is not None or path.name == FINAL else path
+
+
+# -- run_config.json and metrics.jsonl ---------------------------------------------------------------------
+def is_run_dir(path: str | os.PathLike) -> bool:
+    path = Path(path)
+    return (path / METRICS).is_file() and (path / RUN_CONFIG).is_file()
+
+
+def read_run_config(run_dir: str | os.PathLike, need: tuple[str, ...] = ()) -> dict[str, Any]:
+    """A run's run_config.json as a dict; `need`: fields that must hold a string (e.g. the method name `loss`)."""
+    path = Path(run_dir) / RUN_CONFIG
+    try:
+        cfg = read_json(path)
+    except FileNotFoundError:
+        raise RunFolderError(f"{path}: missing (needed for the run's method, beta, lambda and seed)") from None
+    except ValueError as e:
+        raise RunFolderError(str(e)) from None
+    for key in need:
+        if not isinstance(cfg.get(key), str):
+            raise RunFolderError(f"{path}: needs a string field '{key}'" + (" (the method name)" if key == "loss"
+                                                                           else ""))
+    return cfg
+
+
+# -- what a model path is ----------------------------------------------------------------------------------
+def model_label(model: str) -> str:
+    """`<run>/checkpoint-<step>` or `<run>/final` for sr-train's folders, else the folder or file name, or the hub
+    id."""
+    path = Path(model)
+    if model.endswith(".gguf"):
+        return path.stem
+    if not path.exists():
+        return model
+    path = path.resolve()
+    if path.name == MERGED and checkpoint_step(path.parent) is not None:  # LoRA runs: checkpoint-N/merged
+        path = path.parent
+    if checkpoint_step(path) is not None or path.name == FINAL:  # sr-train's folders: named by their run
+        return f"{path.parent.name}/{path.name}"
+    return path.name
+
+
+def run_info(model: str, strict: bool = False) -> dict[str, Any]:
+    """method, beta, lambda, seed, batch_size, step and tuples_seen (= global_step x batch_size) of a sr-train
+    run, checkpoint or checkpoint/merged folder; empty for anything else. `strict`: a checkpoint whose step or
+    batch size cannot be read is an error instead of leaving step / tuples_seen out."""
+    path = Path(model)
+    if not path.is_dir():
+        return {}
+    if path.name == MERGED and checkpoint_step(path.parent) is not None:
+        path = path.parent
+    info: dict[str, Any] = {}
+    cfg_dir = next((f for f in (path, path.parent) if (f / RUN_CONFIG).is_file()), None)
+    if cfg_dir is not None:
+        cfg = read_run_config(cfg_dir)
+        for src, dst in (("loss", "method"), ("beta", "beta"), ("lam", "lambda"), ("seed", "seed"),
+                         ("batch_size", "batch_size")):
+            if cfg.get(src) is not None:
+                info[dst] = cfg[src]
+    state_file = path / TRAINER_STATE
+    if state_file.is_file():
+        step = json.loads(state_file.read_text(encoding="utf-8")).get("global_step")
+        batch = info.get("batch_size")
+        if isinstance(step, int) and isinstance(batch, int):
+            info["step"], info["tuples_seen"] = step, step * batch
+        elif strict and not isinstance(step, int):
+            raise RunFolderError(f"{state_file}: global_step must be an integer, got {step!r}")
+        elif strict:
+            raise RunFolderError(f"{(cfg_dir or path.parent) / RUN_CONFIG}: batch_size (an integer) is needed "
+                                 f"for tuples_seen = global_step x batch_size; got {batch!r}")
+    return info

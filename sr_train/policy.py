@@ -1,0 +1,49 @@
+"""The policy as training starts: the starting model with dropout off, a frozen live reference copy when asked, and
+LoRA adapters when asked (then the reference is the adapter-disabled policy)."""
+
+from __future__ import annotations
+
+import copy
+
+import torch
+from peft import LoraConfig, get_peft_model
+
+from sr_train.config import TrainConfig
+
+
+def disable_dropout(model: torch.nn.Module) -> int:
+    """Turn every dropout of `model` off (nn.Dropout modules, float `*dropout` / `layerdrop` attributes that
+    functional dropout reads, and the config's `*dropout*` fields), as TRL and the DPO reference code do: the
+    policy's log-probs of both views are then deterministic like the reference's. Returns how many were on."""
+    on = 0
+    for module in model.modules():
+        if isinstance(module, torch.nn.modules.dropout._DropoutNd):  # Dropout, Dropout1d/2d/3d, AlphaDropout, ...
+            on += module.p > 0
+            module.p = 0.0
+        on += _zero_dropout_floats(module)
+    for cfg in {id(c): c for c in (getattr(m, "config", None) for m in model.modules()) if c is not None}.values():
+        _zero_dropout_floats(cfg)
+    return on
+
+
+def _zero_dropout_floats(obj: object) -> int:
+    """Set `obj`'s float `*dropout*` / `layerdrop` attributes to 0; returns how many were above 0."""
+    on = 0
+    for name, value in list(vars(obj).items()):
+        if ("dropout" in name or name == "layerdrop") and isinstance(value, float):
+            on += value > 0
+            setattr(obj, name, 0.0)
+    return on
+
+
+def live_reference(model: torch.nn.Module, device: torch.device) -> torch.nn.Module:
+    """A frozen copy of the starting policy, run each step (`reference: live` without LoRA)."""
+    return copy.deepcopy(model).eval().requires_grad_(False).to(device)
+
+
+def with_lora(model: torch.nn.Module, cfg: TrainConfig) -> torch.nn.Module:
+    """`model` wrapped with LoRA adapters as the config asks."""
+    targets = cfg.lora_target_modules
+    return get_peft_model(model, LoraConfig(
+        r=cfg.lora_r, lora_alpha=cfg.lora_alpha, lora_dropout=cfg.lora_dropout, task_type="CAUSAL_LM",
+        target_modules=targets if targets == "all-linear" else [t.strip() for t in targets.split(",")]))

@@ -1,0 +1,175 @@
+"""The training recipe, top to bottom: config -> data -> tokenised pairs -> reference log-probs -> policy ->
+PreferenceTrainer -> <output_dir>/final (the run-folder contract is sr_train.artifacts.runs)."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import torch
+from transformers import set_seed
+
+from sr_train.arguments import batch_layout, low_precision_warning, training_arguments, use_bf16
+from sr_train.artifacts.files import atomic_write_json
+from sr_train.artifacts.models import load_model, load_tokenizer, resolve_dtype, save_plain
+from sr_train.artifacts.provenance import package_versions
+from sr_train.artifacts.runs import METRICS, RUN_CONFIG, final_dir
+from sr_train.artifacts.weights import weights_id
+from sr_train.collator import PairCollator
+from sr_train.config import TrainConfig
+from sr_train.data import load_pairs
+from sr_train.losses import LossParams, get_spec, needs_aug_view
+from sr_train.pairs import TokenizeSettings, tokenize_pairs
+from sr_train.policy import disable_dropout, live_reference, with_lora
+from sr_train.reference import attach, cache_key, cached_reference_logps
+from sr_train.resume import (
+    RunMismatch,
+    clear_earlier_run,
+    drop_optimizer_states,
+    resume_point,
+    run_dir_to_check,
+    settings_mismatch,
+    truncate_metrics,
+)
+from sr_train.reward import RewardTrainer, load_reward_model
+from sr_train.trainer import MergedCheckpointCallback, PreferenceTrainer, autocast_context
+
+
+class ListDataset(torch.utils.data.Dataset):
+    def __init__(self, rows: list[dict]):
+        self.rows = rows
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __getitem__(self, i: int) -> dict:
+        return self.rows[i]
+
+
+def pair_lengths(examples: list[dict]) -> list[int]:
+    """Padded length a pair needs: prompt + its longer response."""
+    return [len(e["prompt_ids"]) + max(len(e["chosen_ids"]), len(e["rejected_ids"])) for e in examples]
+
+
+def prepare_examples(cfg: TrainConfig, tokenizer) -> tuple[list[dict], dict]:
+    pairs, report = load_pairs(cfg.data, cfg.data_split, cfg.data_config, cfg.max_rows, cfg.on_bad_row)
+    preference = cfg.loss != "bt"
+    settings = TokenizeSettings(
+        cfg.max_length, cfg.max_prompt_length, cfg.template,
+        cfg.quality_prompt_text() if preference and needs_aug_view(cfg.loss, cfg.refine) else None, cfg.prompt_join)
+    examples = tokenize_pairs(tokenizer, pairs, settings, report)
+    if preference and get_spec(cfg.loss).needs_scores:
+        if any(e["score_chosen"] is None for e in examples):
+            raise ValueError(f"loss {cfg.loss!r} needs score_chosen / score_rejected in every row of {cfg.data}")
+        examples = _scored_pairs(examples, cfg, report)
+    return examples, report.to_dict()
+
+
+def _scored_pairs(examples: list[dict], cfg: TrainConfig, report) -> list[dict]:
+    """Score-offset losses (odpo) take log(score_chosen - score_rejected): pairs without a positive gap are skipped
+    and counted (on_bad_row: skip) or an error naming the rows, before training rather than mid-run."""
+    def gap_ok(e: dict) -> bool:  # compared as the float32 the collator makes of them
+        return bool(torch.tensor(e["score_chosen"], dtype=torch.float32)
+                    > torch.tensor(e["score_rejected"], dtype=torch.float32))
+
+    ok = [gap_ok(e) for e in examples]
+    bad = [e["row"] for e, good in zip(examples, ok) if not good]
+    if bad and cfg.on_bad_row == "error":
+        raise ValueError(f"loss {cfg.loss!r} needs score_chosen > score_rejected; not so in rows {bad[:10]} of "
+                         f"{cfg.data} ({len(bad)} in all)")
+    for row in bad:
+        report.skip("score_chosen not above score_rejected", row)
+    report.rows_kept -= len(bad)
+    kept = [e for e, good in zip(examples, ok) if good]
+    if not kept:
+        raise ValueError(f"loss {cfg.loss!r}: no pair of {cfg.data} has score_chosen > score_rejected")
+    return kept
+
+
+def write_run_config(cfg: TrainConfig, out_dir: Path, **facts) -> None:
+    atomic_write_json(out_dir / RUN_CONFIG, {**cfg.to_dict(), **facts, "versions": package_versions()})
+    report = facts["data_report"]
+    print(f"data: {report['rows_kept']} of {report['rows_read']} rows kept, {report['skipped_total']} skipped "
+          f"(details in {out_dir / RUN_CONFIG})")
+
+
+def run_and_save(trainer, cfg: TrainConfig, tokenizer) -> Path:
+    """Resume if asked and possible, train, save <output_dir>/final as a plain HF model."""
+    out_dir = Path(cfg.output_dir)
+    resume_from = resume_point(cfg)
+    if trainer.is_world_process_zero():
+        truncate_metrics(out_dir, resume_from)
+        if resume_from is not None:
+            print(f"resuming from {resume_from}")
+    trainer.train(resume_from_checkpoint=str(resume_from) if resume_from else None)
+    final = final_dir(out_dir)
+    if trainer.is_world_process_zero():
+        save_plain(trainer.accelerator.unwrap_model(trainer.model), tokenizer, final)
+        print(f"final checkpoint: {final}")
+        if not cfg.keep_optimizer_state and (freed := drop_optimizer_states(out_dir)):
+            print(f"run finished: checkpoints' optimizer state dropped ({freed / 2**20:.0f} MiB freed; "
+                  "--keep-optimizer-state true keeps it)")
+    trainer.accelerator.wait_for_everyone()
+    return final
+
+
+def train(cfg: TrainConfig) -> Path:
+    """Run one training job; returns the folder of the final plain HF model (<output_dir>/final)."""
+    given = cfg.validate()
+    cfg = given.resolved()
+    main_process = int(os.environ.get("RANK", "0")) == 0
+    if cfg.resume == "never":
+        if main_process:
+            clear_earlier_run(Path(cfg.output_dir))
+    elif why := settings_mismatch(given, run_dir_to_check(cfg)):
+        raise RunMismatch(why)
+    if (warning := low_precision_warning(cfg)) and main_process:
+        print(warning, file=sys.stderr)
+    set_seed(cfg.seed)
+    world_size = int(os.environ.get("WORLD_SIZE", "1"))
+    micro, accum = batch_layout(cfg, world_size)
+    out_dir = Path(cfg.output_dir)
+    args = training_arguments(cfg, micro, accum)
+    tokenizer = load_tokenizer(cfg.model, cfg.trust_remote_code)
+    examples, data_report = prepare_examples(cfg, tokenizer)
+    facts = {"world_size": world_size, "micro_batch_size": micro, "grad_accum_steps": accum,
+             "num_pairs": len(examples), "bf16_autocast": use_bf16(cfg), "data_report": data_report,
+             "model_given": given.model, "data_given": given.data}
+    common = {"args": args, "train_dataset": ListDataset(examples), "processing_class": tokenizer,
+              "data_collator": PairCollator(tokenizer.pad_token_id, cfg.pad_to_multiple_of, cfg.aug_shared_prefix),
+              "global_batch_size": cfg.batch_size, "metrics_path": str(out_dir / METRICS),
+              "lengths": pair_lengths(examples) if cfg.group_by_length else None}
+    if cfg.loss == "bt":
+        model = load_reward_model(cfg.model, tokenizer, resolve_dtype(cfg.dtype), cfg.trust_remote_code)
+        if cfg.disable_dropout:
+            disable_dropout(model)
+        if args.process_index == 0:
+            write_run_config(cfg, out_dir, **facts)
+        return run_and_save(RewardTrainer(model=model, **common), cfg, tokenizer)
+
+    model = load_model(cfg.model, resolve_dtype(cfg.dtype), cfg.trust_remote_code, cfg.attn_implementation)
+    if cfg.disable_dropout:
+        disable_dropout(model)  # before any copy: the live reference and LoRA's adapter-off view match it
+    ref_model, ref_cached = None, None
+    if not get_spec(cfg.loss).reference_free:
+        if cfg.reference == "precompute":
+            key = cache_key(weights_id(cfg.model), {"dtype": str(model.dtype), "bf16": use_bf16(cfg)}, examples)
+            with args.main_process_first(desc="reference log-probs"):
+                refs, ref_cached = cached_reference_logps(
+                    model.to(args.device), examples, cfg.ref_cache_dir, key, pad_token_id=tokenizer.pad_token_id,
+                    batch_size=cfg.ref_batch_size, device=args.device,
+                    autocast=autocast_context(use_bf16(cfg), args.device), progress=args.process_index == 0)
+            attach(examples, refs)
+        elif not cfg.lora:
+            ref_model = live_reference(model, args.device)
+    if cfg.lora:
+        model = with_lora(model, cfg)
+    if args.process_index == 0:
+        write_run_config(cfg, out_dir, **facts, reference_cached=ref_cached)
+    trainer = PreferenceTrainer(
+        model=model, ref_model=ref_model,
+        callbacks=[MergedCheckpointCallback()] if cfg.lora and cfg.save_merged else None,
+        loss_name=cfg.loss, loss_params=LossParams(cfg.beta, cfg.lam, cfg.refine, cfg.ipo_norm, cfg.label_smoothing,
+                                                   cfg.simpo_gamma, cfg.odpo_alpha), **common)
+    return run_and_save(trainer, cfg, tokenizer)
