@@ -48,10 +48,11 @@ sys.path.insert(0, str(REPO))
 
 from sr_train.artifacts.files import atomic_write_json  # noqa: E402
 from sr_train.collator import PairCollator  # noqa: E402
+from sr_train.logps import NumericPath  # noqa: E402
 from sr_train.losses import LossParams, needs_aug_view  # noqa: E402
 from sr_train.recipe import ListDataset, pair_lengths  # noqa: E402
 from sr_train.reference import attach, compute_reference_logps  # noqa: E402
-from sr_train.trainer import PreferenceTrainer, autocast_context  # noqa: E402
+from sr_train.trainer import PreferenceTrainer  # noqa: E402
 
 PEAK_FLOPS = 800e12
 VOCAB_WORDS = 32000
@@ -192,7 +193,7 @@ def run_ours(base, rows, bs, warmup, steps, cuda, run: str, dtype) -> dict:
                 r.pop(k)
     t0 = time.perf_counter()
     refs = compute_reference_logps(policy, examples, VOCAB_WORDS, batch_size=2 * bs, device=device,
-                                   autocast=autocast_context(cuda, device), progress=False)
+                                   path=NumericPath(bf16=cuda), progress=False)
     ref_seconds = time.perf_counter() - t0
     attach(examples, refs)
     clock, tokens, aug_tokens, aug_slots = StepClock(), [], [], []

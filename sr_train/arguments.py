@@ -8,6 +8,7 @@ import os
 import torch
 from transformers import TrainingArguments
 
+from sr_train.artifacts.models import native_bf16
 from sr_train.config import TrainConfig
 
 
@@ -23,17 +24,22 @@ def batch_layout(cfg: TrainConfig, world_size: int) -> tuple[int, int]:
 
 
 def use_bf16(cfg: TrainConfig) -> bool:
+    """bf16 autocast: as asked, or (auto) where the device runs bf16 matrix work natively (GPU or AMX/AVX512 CPU)."""
     if cfg.bf16 == "auto":
-        return torch.cuda.is_available() and torch.cuda.is_bf16_supported()
+        return native_bf16()
     return cfg.bf16 == "true"
+
+
+def under_fsdp(env: dict[str, str] | None = None) -> bool:
+    """Launched by accelerate with FSDP (the policy's parameters are sharded, and under bf16 computed in bf16)."""
+    return (os.environ if env is None else env).get("ACCELERATE_USE_FSDP", "").lower() == "true"
 
 
 def low_precision_warning(cfg: TrainConfig, env: dict[str, str] | None = None) -> str | None:
     """A warning when full fine-tuning would update bf16/fp16 weights in place: steps below half a unit in the last
     place (~0.4% of a weight in bf16; lr 5e-7 steps are far smaller) are rounded away. FSDP launched by accelerate
     keeps fp32 master weights, and LoRA trains fp32 adapters, so neither is warned about."""
-    env = os.environ if env is None else env
-    if cfg.dtype not in ("bfloat16", "float16") or cfg.lora or env.get("ACCELERATE_USE_FSDP", "").lower() == "true":
+    if cfg.dtype not in ("bfloat16", "float16") or cfg.lora or under_fsdp(env):
         return None
     return (f"warning: dtype {cfg.dtype} with full fine-tuning updates {cfg.dtype} weights in place, so optimizer "
             f"steps below ~0.4% of a weight are lost (lr {cfg.learning_rate:g}); use dtype float32 with --bf16 auto "

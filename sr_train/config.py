@@ -68,8 +68,8 @@ class TrainConfig:
     # --- precision, memory, model form
     dtype: str = _f("float32", "weight dtype: float32, bfloat16, float16 or auto",
                     choices=("float32", "bfloat16", "float16", "auto"))
-    bf16: str = _f("auto", "bf16 autocast: auto (on where the GPU supports it), true, false",
-                   choices=("auto", "true", "false"))
+    bf16: str = _f("auto", "bf16 autocast: auto (on where the GPU supports it, or where the CPU runs bf16 matrix "
+                   "work natively: AMX / AVX512-BF16), true, false", choices=("auto", "true", "false"))
     gradient_checkpointing: bool = _f(False, "recompute activations in the backward pass", resume_safe=True)
     group_by_length: bool = _f(False, "batch pairs of similar length together (less padding; changes data order)")
     pad_to_multiple_of: int | None = _f(None, "pad each batch's length to a multiple of N (e.g. 64 on GPUs)")
@@ -77,6 +77,9 @@ class TrainConfig:
     aug_shared_prefix: bool = _f(False, "sr-* p+x forward: run each pair's prefix p+x once with a KV cache, then "
                                  "both responses against it (same log-probs, fewer tokens; GPU speed-up not yet "
                                  "measured)", resume_safe=True)
+    logps_path: str = _f("fused", "sequence log-probs: 'fused' (a chunked head that never builds full-vocabulary "
+                         "logits, where the model allows it) or 'logits' (the model's own logits)",
+                         choices=("fused", "logits"), resume_safe=True)
     attn_implementation: str | None = _f(None, "attention kernel: eager, sdpa, flash_attention_2 (default: "
                                          "library's)", resume_safe=True)
     disable_dropout: bool = _f(True, "turn the model's dropout off (as TRL and the DPO reference code do; the paper's "

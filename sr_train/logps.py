@@ -10,6 +10,11 @@ Two paths give the same numbers:
 
 For the p+x view of Sr-* (no gradient), `shared_prefix_logps` runs each pair's prefix p+x once and both responses
 against its KV cache: the same numbers with n prefix rows instead of 2n.
+
+`numeric_path(NumericPath(...), device)` is the one place that fixes how log-probs are computed: bf16 autocast of the
+forward, the fused head's matmul dtype, and fused vs logits. The policy's training forward, the live reference and
+the cached reference pass all run inside it with the same NumericPath, so while the policy equals the reference,
+h = 0 exactly (not merely up to the difference between two precisions).
 """
 
 from __future__ import annotations
@@ -17,10 +22,43 @@ from __future__ import annotations
 import contextlib
 import functools
 import inspect
+from collections.abc import Iterator
+from contextvars import ContextVar
+from dataclasses import asdict, dataclass
 
 import torch
 
 CHUNK_ELEMENTS = 2**27  # logits elements per chunk (~256 MB in bf16)
+
+
+@dataclass(frozen=True)
+class NumericPath:
+    """How sequence log-probs are computed; policy and reference must share one."""
+
+    bf16: bool = False
+    """bf16 autocast of the forward, and the fused head's matmuls in bf16 (float32 softmax either way)."""
+    fused: bool = True
+    """The fused log-prob head where the model allows it (else, and when False, the logits path)."""
+
+    def key(self) -> dict:
+        """What changes the numbers, for cache keys."""
+        return asdict(self)
+
+
+_PATH: ContextVar[NumericPath | None] = ContextVar("sr_train_numeric_path", default=None)
+
+
+@contextlib.contextmanager
+def numeric_path(path: NumericPath, device: torch.device | str) -> Iterator[NumericPath]:
+    """Within the block, forwards run under bf16 autocast when `path.bf16`, and sequence_logps / shared_prefix_logps
+    take the head dtype and the fused choice from `path` (not from whatever autocast is around them)."""
+    token = _PATH.set(path)
+    device_type = torch.device(device).type
+    try:
+        with torch.autocast(device_type, dtype=torch.bfloat16) if path.bf16 else contextlib.nullcontext():
+            yield path
+    finally:
+        _PATH.reset(token)
 
 
 class _FusedLinearLogps(torch.autograd.Function):
@@ -96,6 +134,11 @@ def hidden_states_out(model: torch.nn.Module):
 
 
 def _compute_dtype(weight: torch.Tensor) -> torch.dtype:
+    """The fused head's matmul dtype: the numeric path's when one is set, else the ambient autocast's or the
+    weight's own."""
+    path = _PATH.get()
+    if path is not None:
+        return torch.bfloat16 if path.bf16 else weight.dtype
     if torch.is_autocast_enabled(weight.device.type):
         return torch.get_autocast_dtype(weight.device.type)
     return weight.dtype
@@ -109,6 +152,14 @@ def token_logps(logits: torch.Tensor, labels: torch.Tensor, chunk: int = 1024) -
         block = flat_logits[i:i + chunk].float()
         flat_out[i:i + chunk] = block.gather(-1, flat_labels[i:i + chunk, None]).squeeze(-1) - block.logsumexp(-1)
     return out
+
+
+def use_fused(inner: torch.nn.Module, fused: bool | None) -> bool:
+    """`fused` as asked, else the numeric path's choice (default: fused) where the model supports it."""
+    if fused is not None:
+        return fused
+    path = _PATH.get()
+    return (path is None or path.fused) and fused_supported(inner)
 
 
 def _inner(model: torch.nn.Module) -> torch.nn.Module:
@@ -136,8 +187,7 @@ def sequence_logps(model: torch.nn.Module, input_ids: torch.Tensor, attention_ma
     inner = _inner(model)
     mask = completion_mask[:, 1:].bool()
     lengths = mask.sum(-1).to(torch.float32)
-    if fused is None:
-        fused = fused_supported(inner)
+    fused = use_fused(inner, fused)
     with hidden_states_out(inner) if fused else contextlib.nullcontext() as weight:
         out = model(input_ids=input_ids, attention_mask=attention_mask, use_cache=False).logits
     return _row_sums(out[:, :-1], input_ids[:, 1:], mask, weight), lengths
@@ -179,8 +229,7 @@ def shared_prefix_logps(model: torch.nn.Module, prefix_ids: torch.Tensor, prefix
     Equals sequence_logps over the concatenated rows up to float rounding.
     """
     inner = _inner(model)
-    if fused is None:
-        fused = fused_supported(inner)
+    fused = use_fused(inner, fused)
     cache_arg, keep_arg = _forward_kwargs(inner)
     n = prefix_ids.shape[0]
     # rows interleaved as c0, r0, c1, r1, ...: the order of the cache after batch_repeat_interleave(2)

@@ -3,11 +3,14 @@ LoRA adapters when asked (then the reference is the adapter-disabled policy)."""
 
 from __future__ import annotations
 
+import contextlib
 import copy
+from collections.abc import Iterator
 
 import torch
 from peft import LoraConfig, get_peft_model
 
+from sr_train.artifacts.models import is_peft
 from sr_train.config import TrainConfig
 
 
@@ -36,9 +39,29 @@ def _zero_dropout_floats(obj: object) -> int:
     return on
 
 
-def live_reference(model: torch.nn.Module, device: torch.device) -> torch.nn.Module:
-    """A frozen copy of the starting policy, run each step (`reference: live` without LoRA)."""
-    return copy.deepcopy(model).eval().requires_grad_(False).to(device)
+def live_reference(model: torch.nn.Module, device: torch.device,
+                   param_dtype: torch.dtype | None = None) -> torch.nn.Module:
+    """A frozen copy of the starting policy, run each step (`reference: live` without LoRA); see reference_copy."""
+    return reference_copy(model, param_dtype).eval().requires_grad_(False).to(device)
+
+
+@contextlib.contextmanager
+def as_reference(model: torch.nn.Module, param_dtype: torch.dtype | None = None) -> Iterator[torch.nn.Module]:
+    """The starting policy as the reference runs it: adapters off (LoRA), parameters in `param_dtype` when FSDP
+    mixed precision computes the policy in it (a copy; else the model itself)."""
+    ref = reference_copy(model, param_dtype) if param_dtype is not None else model
+    with ref.disable_adapter() if is_peft(ref) else contextlib.nullcontext():
+        yield ref
+
+
+def reference_copy(model: torch.nn.Module, param_dtype: torch.dtype | None) -> torch.nn.Module:
+    """A copy of the model whose parameters (not buffers) are cast to `param_dtype`: the numbers FSDP mixed precision
+    computes with (it casts parameters only; rotary frequencies and other buffers keep their dtype)."""
+    ref = copy.deepcopy(model)
+    if param_dtype is not None:
+        for p in ref.parameters():
+            p.data = p.data.to(param_dtype)
+    return ref
 
 
 def with_lora(model: torch.nn.Module, cfg: TrainConfig) -> torch.nn.Module:

@@ -12,7 +12,7 @@ from transformers import set_seed
 
 from sr_train.arguments import batch_layout, low_precision_warning, training_arguments, use_bf16
 from sr_train.artifacts.files import atomic_write_json
-from sr_train.artifacts.models import load_model, load_tokenizer, resolve_dtype, save_plain
+from sr_train.artifacts.models import cpu_bf16_flags, load_model, load_tokenizer, resolve_dtype, save_plain
 from sr_train.artifacts.provenance import package_versions
 from sr_train.artifacts.runs import METRICS, RUN_CONFIG, final_dir
 from sr_train.artifacts.weights import weights_id
@@ -21,7 +21,7 @@ from sr_train.config import TrainConfig
 from sr_train.data import load_pairs
 from sr_train.losses import LossParams, get_spec, needs_aug_view
 from sr_train.pairs import TokenizeSettings, tokenize_pairs
-from sr_train.policy import disable_dropout, live_reference, with_lora
+from sr_train.policy import as_reference, disable_dropout, live_reference, with_lora
 from sr_train.reference import attach, cache_key, cached_reference_logps
 from sr_train.resume import (
     RunMismatch,
@@ -33,7 +33,7 @@ from sr_train.resume import (
     truncate_metrics,
 )
 from sr_train.reward import RewardTrainer, load_reward_model
-from sr_train.trainer import MergedCheckpointCallback, PreferenceTrainer, autocast_context
+from sr_train.trainer import MergedCheckpointCallback, PreferenceTrainer
 
 
 class ListDataset(torch.utils.data.Dataset):
@@ -134,7 +134,8 @@ def train(cfg: TrainConfig) -> Path:
     tokenizer = load_tokenizer(cfg.model, cfg.trust_remote_code)
     examples, data_report = prepare_examples(cfg, tokenizer)
     facts = {"world_size": world_size, "micro_batch_size": micro, "grad_accum_steps": accum,
-             "num_pairs": len(examples), "bf16_autocast": use_bf16(cfg), "data_report": data_report,
+             "num_pairs": len(examples), "bf16_autocast": use_bf16(cfg), "cpu_bf16": cpu_bf16_flags(),
+             "data_report": data_report,
              "model_given": given.model, "data_given": given.data}
     common = {"args": args, "train_dataset": ListDataset(examples), "processing_class": tokenizer,
               "data_collator": PairCollator(tokenizer.pad_token_id, cfg.pad_to_multiple_of, cfg.aug_shared_prefix),
@@ -151,25 +152,37 @@ def train(cfg: TrainConfig) -> Path:
     model = load_model(cfg.model, resolve_dtype(cfg.dtype), cfg.trust_remote_code, cfg.attn_implementation)
     if cfg.disable_dropout:
         disable_dropout(model)  # before any copy: the live reference and LoRA's adapter-off view match it
-    ref_model, ref_cached = None, None
-    if not get_spec(cfg.loss).reference_free:
-        if cfg.reference == "precompute":
-            key = cache_key(weights_id(cfg.model), {"dtype": str(model.dtype), "bf16": use_bf16(cfg)}, examples)
-            with args.main_process_first(desc="reference log-probs"):
-                refs, ref_cached = cached_reference_logps(
-                    model.to(args.device), examples, cfg.ref_cache_dir, key, pad_token_id=tokenizer.pad_token_id,
-                    batch_size=cfg.ref_batch_size, device=args.device,
-                    autocast=autocast_context(use_bf16(cfg), args.device), progress=args.process_index == 0)
-            attach(examples, refs)
-        elif not cfg.lora:
-            ref_model = live_reference(model, args.device)
     if cfg.lora:
         model = with_lora(model, cfg)
-    if args.process_index == 0:
-        write_run_config(cfg, out_dir, **facts, reference_cached=ref_cached)
     trainer = PreferenceTrainer(
-        model=model, ref_model=ref_model,
-        callbacks=[MergedCheckpointCallback()] if cfg.lora and cfg.save_merged else None,
+        model=model, callbacks=[MergedCheckpointCallback()] if cfg.lora and cfg.save_merged else None,
         loss_name=cfg.loss, loss_params=LossParams(cfg.beta, cfg.lam, cfg.refine, cfg.ipo_norm, cfg.label_smoothing,
-                                                   cfg.simpo_gamma, cfg.odpo_alpha), **common)
+                                                   cfg.simpo_gamma, cfg.odpo_alpha),
+        logps_fused=cfg.logps_path == "fused", **common)
+    ref_cached = set_up_reference(trainer, cfg, examples, tokenizer.pad_token_id)
+    if args.process_index == 0:
+        write_run_config(cfg, out_dir, **facts, logps_fused=trainer.numeric.fused, reference_cached=ref_cached)
     return run_and_save(trainer, cfg, tokenizer)
+
+
+def set_up_reference(trainer: PreferenceTrainer, cfg: TrainConfig, examples: list[dict],
+                     pad_token_id: int) -> bool | None:
+    """The reference on the trainer's own numeric path: cached log-probs attached to `examples` (returns whether
+    they came from the cache), or a frozen live copy on the trainer (LoRA: the adapter-disabled policy)."""
+    if get_spec(cfg.loss).reference_free:
+        return None
+    args, model, numeric = trainer.args, trainer.model, trainer.numeric
+    param_dtype = trainer.reference_param_dtype()
+    if cfg.reference == "live":
+        if not cfg.lora:
+            trainer.ref_model = live_reference(model, args.device, param_dtype)
+        return None
+    key = cache_key(weights_id(cfg.model), {
+        "dtype": str(model.dtype), **numeric.key(), "ref_param_dtype": str(param_dtype),
+        "attn_implementation": cfg.attn_implementation}, examples)
+    with args.main_process_first(desc="reference log-probs"), as_reference(model.to(args.device), param_dtype) as ref:
+        refs, cached = cached_reference_logps(
+            ref, examples, cfg.ref_cache_dir, key, pad_token_id=pad_token_id, batch_size=cfg.ref_batch_size,
+            device=args.device, path=numeric, progress=args.process_index == 0)
+    attach(examples, refs)
+    return cached

@@ -1,13 +1,13 @@
 """Reference log-probs of both views, computed once and cached on disk.
 
-The cache key hashes the starting weights' content identity (sr_train.artifacts.weights: sha256 of the weight
-files, or the hub id), the dtype and autocast setting, and every token id of every view: so it changes with the
-weights, the data, the tokenizer, the template, the prompt p and the max lengths.
+The values are computed on the numeric path the policy trains on (sr_train.logps.NumericPath). The cache key hashes
+the starting weights' content identity (sr_train.artifacts.weights: sha256 of the weight files, or the hub id), the
+dtype, the numeric path, the attention kernel and every token id of every view: so it changes with the weights, the
+data, the tokenizer, the template, the prompt p and the max lengths.
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import os
@@ -18,7 +18,9 @@ from safetensors.torch import load_file, save_file
 from tqdm.auto import tqdm
 
 from sr_train.collator import PairCollator
-from sr_train.logps import view_logps
+from sr_train.logps import NumericPath, numeric_path, view_logps
+
+FP32_PATH = NumericPath()
 
 
 def cache_key(model_id: dict, settings: dict, examples: list[dict]) -> str:
@@ -33,9 +35,10 @@ def cache_key(model_id: dict, settings: dict, examples: list[dict]) -> str:
 
 @torch.no_grad()
 def compute_reference_logps(model: torch.nn.Module, examples: list[dict], pad_token_id: int, batch_size: int,
-                            device: torch.device, autocast: contextlib.AbstractContextManager | None = None,
+                            device: torch.device, path: NumericPath = FP32_PATH,
                             progress: bool = True) -> dict[str, torch.Tensor]:
-    """ref_chosen / ref_rejected (and ref_aug_* when the p+x view exists) for every example, in order."""
+    """ref_chosen / ref_rejected (and ref_aug_* when the p+x view exists) for every example, in order, computed on
+    the numeric path `path` (the one the policy trains on)."""
     collate = PairCollator(pad_token_id)
     with_aug = "aug_prompt_ids" in examples[0]
     out: dict[str, list[torch.Tensor]] = {k: [] for k in ("ref_chosen", "ref_rejected")}
@@ -46,7 +49,7 @@ def compute_reference_logps(model: torch.nn.Module, examples: list[dict], pad_to
     for i in tqdm(range(0, len(examples), batch_size), desc="reference log-probs", disable=not progress):
         batch = {k: v.to(device) for k, v in collate(examples[i:i + batch_size]).items()}
         n = batch["input_ids"].shape[0] // 2
-        with autocast or contextlib.nullcontext():
+        with numeric_path(path, device):
             for prefix in ("", "aug_") if with_aug else ("",):
                 logps, _ = view_logps(model, batch, prefix)
                 out[f"ref_{prefix}chosen"].append(logps[:n].float().cpu())

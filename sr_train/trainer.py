@@ -8,7 +8,6 @@ Reference log-probs come from the batch (precomputed, cached) or, as the fallbac
 
 from __future__ import annotations
 
-import contextlib
 import time
 from collections import defaultdict
 from pathlib import Path
@@ -20,7 +19,7 @@ from transformers.trainer_pt_utils import LengthGroupedSampler
 from sr_train.artifacts.files import append_jsonl
 from sr_train.artifacts.models import is_peft, save_plain
 from sr_train.artifacts.runs import checkpoint_name, merged_dir
-from sr_train.logps import aug_view_logps, view_logps
+from sr_train.logps import NumericPath, aug_view_logps, numeric_path, view_logps
 from sr_train.losses import LossParams, PairLogps, compute_loss, get_spec, needs_aug_view
 
 
@@ -106,11 +105,21 @@ class MetricsTrainer(Trainer):
 
 class PreferenceTrainer(MetricsTrainer):
     def __init__(self, *args, loss_name: str, loss_params: LossParams, ref_model: torch.nn.Module | None = None,
-                 **kwargs):
+                 logps_fused: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
         self.loss_name, self.loss_params = loss_name, loss_params
         self.spec = get_spec(loss_name)
         self.ref_model = ref_model
+        # the numeric path of every log-prob this trainer computes; a cached reference must be made on the same one.
+        # Under FSDP the head is sharded, so the policy takes the logits path: so does its reference.
+        self.numeric = NumericPath(bf16=bool(self.args.bf16), fused=logps_fused and not self.is_fsdp_enabled)
+
+    def reference_param_dtype(self) -> torch.dtype | None:
+        """The dtype FSDP mixed precision computes the policy's parameters in (the reference must use it too);
+        None where the parameters are used as they are."""
+        if not self.is_fsdp_enabled:
+            return None
+        return getattr(self.accelerator.state.fsdp_plugin.mixed_precision_policy, "param_dtype", None)
 
     # ----- reference log-probs -------------------------------------------------------------------------------
     @torch.no_grad()
@@ -136,6 +145,10 @@ class PreferenceTrainer(MetricsTrainer):
 
     # ----- the loss ------------------------------------------------------------------------------------------
     def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
+        with numeric_path(self.numeric, self.args.device):
+            return self._compute_loss(model, inputs, return_outputs)
+
+    def _compute_loss(self, model, inputs, return_outputs: bool):
         n = inputs["input_ids"].shape[0] // 2
         logps, lengths = view_logps(model, inputs)
         ref_c, ref_r = self._reference(model, inputs, "")
@@ -176,7 +189,3 @@ class MergedCheckpointCallback(TrainerCallback):
         if model is None or not is_peft(model) or not state.is_world_process_zero:
             return
         save_plain(model, processing_class, merged_dir(Path(args.output_dir) / checkpoint_name(state.global_step)))
-
-
-def autocast_context(bf16: bool, device: torch.device) -> contextlib.AbstractContextManager:
-    return torch.autocast(device.type, dtype=torch.bfloat16) if bf16 else contextlib.nullcontext()

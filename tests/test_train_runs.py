@@ -28,6 +28,7 @@ def sr_train(args: list[str], nproc: int = 1, timeout: int = 300, prelude: str =
 
 def common(tiny_dir, pairs_file, out, **over):
     fields = {"model": tiny_dir, "data": pairs_file, "output-dir": out, "learning-rate": 1e-3, "warmup-steps": 0,
+              "bf16": "false",  # these runs check training logic in float32; tests/test_bf16_numerics.py has bf16
               "ref-cache-dir": Path(out).parent / "refcache", "logging-steps": 1, "save-steps": 1000,
               "max-length": 128, "max-prompt-length": 64, **over}
     return [a for k, v in fields.items() for a in (f"--{k}", str(v))]
@@ -97,7 +98,7 @@ FSDP2_CPU = """compute_environment: LOCAL_MACHINE
 distributed_type: FSDP
 num_machines: 1
 num_processes: 2
-mixed_precision: 'no'
+mixed_precision: '{mixed_precision}'
 use_cpu: true
 main_process_port: {port}
 fsdp_config:
@@ -108,7 +109,7 @@ fsdp_config:
 """
 
 
-def fsdp2_train(args: list[str], config_dir: Path) -> subprocess.CompletedProcess:
+def fsdp2_train(args: list[str], config_dir: Path, mixed_precision: str = "no") -> subprocess.CompletedProcess:
     """sr-train under `accelerate launch` with FSDP2 on 2 CPU processes (a free loopback port each call)."""
     import socket
 
@@ -116,7 +117,7 @@ def fsdp2_train(args: list[str], config_dir: Path) -> subprocess.CompletedProces
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     config = config_dir / "fsdp.yaml"
-    config.write_text(FSDP2_CPU.format(port=port))
+    config.write_text(FSDP2_CPU.format(port=port, mixed_precision=mixed_precision))
     env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(REPO)}
     cmd = [str(BIN / "accelerate"), "launch", "--config_file", str(config), "-m", "sr_train.cli", *args]
     return subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
@@ -134,8 +135,8 @@ def seed_resumed_run(straight: Path, resumed: Path, step: int) -> None:
 
 
 def test_fsdp2_two_processes_match_one(tiny_dir, pairs_file, tmp_path):
-    """The paper recipes' launch (accelerate, FSDP2, here 2 CPU processes): the sharded head takes the logits path,
-    the losses follow the 1-process run, and final/ holds the full, same weights."""
+    """The paper recipes' launch (accelerate with an FSDP2 config, here 2 CPU processes, which accelerate runs as DDP:
+    FSDP needs GPUs): the losses follow the 1-process run, and final/ holds the full, same weights."""
     args = {"loss": "sr-dpo", "batch-size": 4, "max-steps": 2, "optimizer": "adamw", "save-steps": 2}
     ok(sr_train(common(tiny_dir, pairs_file, tmp_path / "one", **args)))
     ok(fsdp2_train(common(tiny_dir, pairs_file, tmp_path / "fsdp", **args), tmp_path))

@@ -28,6 +28,25 @@ def split_gguf(name_or_path: str) -> tuple[str, str | None]:
     return name_or_path, None
 
 
+def native_bf16(device: torch.device | str | None = None) -> bool:
+    """Whether `device` (default: CUDA if visible, else the CPU) runs bf16 matrix work natively: a bf16 GPU, or a
+    CPU with AMX-BF16 or AVX512-BF16 (read from /proc/cpuinfo; False where it cannot be read)."""
+    kind = torch.device(device).type if device is not None else ("cuda" if torch.cuda.is_available() else "cpu")
+    if kind == "cuda":
+        return torch.cuda.is_available() and torch.cuda.is_bf16_supported()
+    return kind == "cpu" and bool(cpu_bf16_flags())
+
+
+def cpu_bf16_flags() -> list[str]:
+    """The CPU's bf16 matrix features among amx_bf16 and avx512_bf16 (empty where /proc/cpuinfo is absent)."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            flags = next((line.split(":", 1)[1].split() for line in f if line.startswith("flags")), [])
+    except OSError:
+        return []
+    return [f for f in ("amx_bf16", "avx512_bf16") if f in flags]
+
+
 def resolve_dtype(dtype: str) -> torch.dtype:
     if dtype == "auto":
         return torch.bfloat16 if torch.cuda.is_available() and torch.cuda.is_bf16_supported() else torch.float32
