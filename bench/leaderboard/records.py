@@ -75,10 +75,17 @@ def build_records(raws: dict[str, dict], experiment: str, run: str, info: dict[s
                                    versions=versions, extra=extra, **common))
         values[key] = value
     if values:
-        records.append(make_record(
-            experiment, run, AVERAGE, AVERAGE, sum(values.values()) / len(values), unit="fraction",
-            versions=versions, extra={"tasks": list(values), "all_six": len(values) == len(TASK_ORDER)}, **common))
+        records.append(average_record(values, experiment, run, versions, common))
     return records
+
+
+def average_record(values: dict[str, float], experiment: str, run: str, versions: dict[str, str],
+                   common: dict[str, Any] | None = None) -> dict:
+    """The `average` record over the tasks in `values` (task key -> leaderboard value)."""
+    tasks = [k for k in TASK_ORDER if k in values]
+    return make_record(experiment, run, AVERAGE, AVERAGE, sum(values[k] for k in tasks) / len(tasks),
+                       unit="fraction", versions=versions,
+                       extra={"tasks": tasks, "all_six": len(tasks) == len(TASK_ORDER)}, **(common or {}))
 
 
 def table(records: list[dict]) -> str:
