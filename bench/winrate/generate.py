@@ -22,6 +22,7 @@ from transformers import GenerationConfig
 
 from bench.winrate.answers import AnswersError, answered, read_answers
 from bench.winrate.questions import Question, QuestionSet, load_questions
+from sr_train.artifacts.assets import resolve
 from sr_train.artifacts.files import append_jsonl
 from sr_train.artifacts.models import load_model, load_tokenizer, resolve_dtype
 from sr_train.artifacts.provenance import now_iso, package_versions
@@ -167,6 +168,7 @@ def generate_answers(
     loaded HFGenerator / VLLMGenerator (for tests and loops over checkpoints)."""
     dec = Decoding(max_new_tokens, temperature, top_p, seed, batch_size, backend, dtype)
     dec.check()
+    model = resolve(model)  # builtin:<name> -> its local path
     qset = questions if isinstance(questions, QuestionSet) else load_questions(questions, limit=limit)
     if isinstance(questions, QuestionSet) and limit is not None:
         qset = QuestionSet(qset.name, qset.source, qset.questions[:limit])
