@@ -29,6 +29,7 @@ REQUIRED: dict[str, type | tuple[type, ...]] = {
 OPTIONAL: dict[str, type | tuple[type, ...]] = {
     "schema": int,
     "method": str, "beta": (int, float), "lambda": (int, float), "seed": int,
+    "settings": dict,  # the run's other shaping settings (sr_train.artifacts.runs.run_settings)
     "step": int, "tuples_seen": int,
     "stderr": (int, float), "ci_low": (int, float), "ci_high": (int, float), "n": int,
     "judge": str, "unit": str, "source": str, "flags": list,

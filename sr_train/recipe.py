@@ -14,7 +14,7 @@ from sr_train.arguments import batch_layout, low_precision_warning, training_arg
 from sr_train.artifacts.files import atomic_write_json
 from sr_train.artifacts.models import cpu_bf16_flags, load_model, load_tokenizer, resolve_dtype, save_plain
 from sr_train.artifacts.provenance import package_versions
-from sr_train.artifacts.runs import METRICS, RUN_CONFIG, final_dir
+from sr_train.artifacts.runs import METRICS, QUALITY_PROMPT_LABEL, QUALITY_PROMPT_USED, RUN_CONFIG, final_dir
 from sr_train.artifacts.weights import weights_id
 from sr_train.collator import PairCollator
 from sr_train.config import TrainConfig
@@ -23,6 +23,7 @@ from sr_train.losses import LossParams, get_spec, needs_aug_view
 from sr_train.pairs import TokenizeSettings, tokenize_pairs
 from sr_train.policy import as_reference, disable_dropout, live_reference, with_lora
 from sr_train.reference import attach, cache_key, cached_reference_logps
+from sr_train.refine import prompt_label
 from sr_train.resume import (
     RunMismatch,
     clear_earlier_run,
@@ -87,6 +88,12 @@ def _scored_pairs(examples: list[dict], cfg: TrainConfig, report) -> list[dict]:
     return kept
 
 
+def quality_prompt_facts(cfg: TrainConfig) -> dict[str, str]:
+    """p's text as trained (from quality_prompt_file when given) and its label, for run_config.json."""
+    text = cfg.quality_prompt_text()
+    return {QUALITY_PROMPT_USED: text, QUALITY_PROMPT_LABEL: prompt_label(text)}
+
+
 def write_run_config(cfg: TrainConfig, out_dir: Path, **facts) -> None:
     atomic_write_json(out_dir / RUN_CONFIG, {**cfg.to_dict(), **facts, "versions": package_versions()})
     report = facts["data_report"]
@@ -136,7 +143,7 @@ def train(cfg: TrainConfig) -> Path:
     facts = {"world_size": world_size, "micro_batch_size": micro, "grad_accum_steps": accum,
              "num_pairs": len(examples), "bf16_autocast": use_bf16(cfg), "cpu_bf16": cpu_bf16_flags(),
              "data_report": data_report,
-             "model_given": given.model, "data_given": given.data}
+             "model_given": given.model, "data_given": given.data, **quality_prompt_facts(cfg)}
     common = {"args": args, "train_dataset": ListDataset(examples), "processing_class": tokenizer,
               "data_collator": PairCollator(tokenizer.pad_token_id, cfg.pad_to_multiple_of, cfg.aug_shared_prefix),
               "global_batch_size": cfg.batch_size, "metrics_path": str(out_dir / METRICS),

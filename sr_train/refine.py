@@ -26,6 +26,14 @@ QUALITY_PROMPT_1_TO_10 = (
 )
 
 REFINE_MODES = ("prompt", "naive")
+# Names of the prompts above, recorded in run_config.json so that evaluation records say which p a run used.
+PROMPT_LABELS = {QUALITY_PROMPT: "paper", QUALITY_PROMPT_1_TO_10: "ratings-1-10"}
+CUSTOM = "custom"
+
+
+def prompt_label(text: str) -> str:
+    """`paper` for the paper's prompt, `ratings-1-10` for the [1,10] ablation's, `custom` for any other text."""
+    return PROMPT_LABELS.get(text.strip(), CUSTOM)
 
 
 def join_prompt(messages: list[dict], p: str, join: str = "{p} {x}") -> list[dict]:

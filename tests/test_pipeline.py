@@ -109,8 +109,16 @@ def test_pipeline_runs_resumes_and_skips(tiny_dir, pairs_file, tmp_path):
     win = {(r["method"], r["extra"]["opponent"]): r["value"] for r in wins}
     assert f"| dpo | dpo | {100 * lb['dpo', 'winogrande']['value']:.1f} | " in summary
     assert f"{100 * win['dpo', 'base']:.1f}" in summary.splitlines()[3]
-    for name in ("winrate_vs_base", "leaderboard", "training"):
+    for name in ("winrate_vs_base", "leaderboard", "ranking", "training"):
         assert (reports / f"{name}.png").stat().st_size > 1000 and f"({name}.png)" in readme
+    # one ranking of every model from every judged pair, and controlled rates of each pair
+    ranking = {r["method"]: r for r in load_records(results / "winrate" / "ranking.jsonl")}
+    assert set(ranking) == {"base", *METHODS} and ranking["base"]["value"] == 0.0
+    assert all(r["ci_low"] <= r["value"] <= r["ci_high"] for r in ranking.values())
+    table = (reports / "ranking.md").read_text()
+    assert table in readme and all(f"| {m} | {ranking[m]['value']:+.2f} |" in table for m in ranking)
+    controlled = [r for r in load_records(results / "winrate") if r["metric"] == "winrate_lc"]
+    assert len(controlled) == len(wins)
 
     # 3. a third run skips every stage but the report
     finish(pipeline(config))

@@ -12,6 +12,7 @@ import torch
 from lm_eval.api.registry import get_model
 
 from bench.leaderboard.request import LeaderboardRequest
+from sr_train.artifacts.assets import resolve
 from sr_train.artifacts.models import export_hf
 
 BACKENDS = ("hf", "vllm", "local-completions")
@@ -58,7 +59,7 @@ def make_lm(model: str, req: LeaderboardRequest) -> Any:
                                  gpu_memory_utilization=req.gpu_memory_utilization,
                                  trust_remote_code=req.trust_remote_code)
     return get_model("local-completions")(
-        base_url=req.base_url, model=req.api_model or model, tokenizer=req.tokenizer or model,
+        base_url=req.base_url, model=req.api_model or model, tokenizer=resolve(req.tokenizer) if req.tokenizer else model,
         tokenizer_backend="huggingface", num_concurrent=req.num_concurrent, max_retries=req.max_retries,
         batch_size=batch if isinstance(batch, int) else 1, trust_remote_code=req.trust_remote_code)
 

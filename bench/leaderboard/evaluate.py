@@ -66,10 +66,12 @@ class LeaderboardError(RuntimeError):
 
 # -- which models ------------------------------------------------------------------------------------------
 def run_info(model: str) -> dict[str, Any]:
-    """Training facts of a checkpoint (sr_train.artifacts.runs.run_info, strict), as a LeaderboardError when
-    unreadable."""
+    """Training facts of a checkpoint (sr_train.artifacts.runs.run_info, strict) and its run's other settings
+    (`settings`: runs.run_settings), as a LeaderboardError when unreadable."""
     try:
-        return {k: v for k, v in runs.run_info(model, strict=True).items() if k != "batch_size"}
+        info = {k: v for k, v in runs.run_info(model, strict=True).items() if k != "batch_size"}
+        settings = runs.run_settings(model)
+        return {**info, "settings": settings} if settings else info
     except runs.RunFolderError as e:
         raise LeaderboardError(str(e)) from None
 

@@ -61,7 +61,8 @@ def task_value(raw: dict, task: LeaderTask, where: str) -> tuple[float, float | 
 def build_records(raws: dict[str, dict], experiment: str, run: str, info: dict[str, Any],
                   where: dict[str, str], versions: dict[str, str]) -> list[dict]:
     """Records for every task in `raws` (task key -> lm-eval result with our `sr_bench` block) and their mean."""
-    common = {k: info[k] for k in ("method", "beta", "lambda", "seed", "step", "tuples_seen") if k in info}
+    common = {k: info[k] for k in ("method", "beta", "lambda", "seed", "step", "tuples_seen", "settings")
+              if k in info}
     records, values = [], {}
     for key in (k for k in TASK_ORDER if k in raws):
         task, raw = LEADERBOARD[key], raws[key]

@@ -3,7 +3,8 @@
     <reports>/README.md        everything below, with the inputs and settings
     <reports>/summary.md       per model: leaderboard scores, their mean, reward-model win rate vs the base model
     <reports>/winrate.md       row beats column: win % (tie %), reward-model judge, both orders of a pair
-    <reports>/winrate_vs_base.png|pdf, leaderboard.png|pdf, training.png|pdf (Fig. 1 style curves)
+    <reports>/ranking.md       one Bradley-Terry ranking of every judged model (bench.winrate.ranking records)
+    <reports>/winrate_vs_base.png|pdf, leaderboard.png|pdf, ranking.png|pdf, training.png|pdf (Fig. 1 style)
 
 Inputs: <results>/leaderboard/ and <results>/winrate/ records, and each method's training log, converted to
 records in <results>/train/<method>.jsonl here.
@@ -19,6 +20,7 @@ from bench.records import load_records, write_records
 from bench.report.figures import fig1
 from bench.report.style import COLUMN_WIDTH, FULL_WIDTH, colour, new_figure, save_figure
 from bench.report.train_logs import run_records
+from bench.winrate.ranking import METRIC as RANKING_METRIC
 from sr_train.artifacts.files import atomic_write_text
 from sr_train.artifacts.runs import METRICS
 
@@ -150,6 +152,36 @@ def fig_leaderboard(cfg: PipelineConfig, lb: list[dict]):
     return fig
 
 
+def ranking_table(wr: list[dict]) -> str:
+    """One Bradley-Terry ranking of every judged model (bench.winrate.ranking records), strongest first."""
+    recs = sorted((r for r in wr if r["metric"] == RANKING_METRIC), key=lambda r: (-r["value"], r["method"]))
+    if not recs:
+        return ""
+    anchor = recs[0]["extra"]["anchor"]
+    lines = [f"| model | strength (log-odds vs {anchor}) | 95% CI | P(beats {anchor}) |",
+             "| --- | ---: | ---: | ---: |"]
+    lines += [f"| {r['method']} | {r['value']:+.2f} | [{r['ci_low']:+.2f}, {r['ci_high']:+.2f}] | "
+              f"{_pct(r['extra']['p_beats_anchor'])} |" for r in recs]
+    return "\n".join(lines) + "\n"
+
+
+def fig_ranking(wr: list[dict]):
+    """The ranking's strengths with their 95% CIs, strongest on top."""
+    recs = sorted((r for r in wr if r["metric"] == RANKING_METRIC), key=lambda r: (r["value"], r["method"]))
+    if not recs:
+        return None
+    fig = new_figure(COLUMN_WIDTH, 0.6 + 0.3 * len(recs))
+    ax = fig.subplots()
+    for i, r in enumerate(recs):
+        ax.errorbar(r["value"], i, xerr=[[r["value"] - r["ci_low"]], [r["ci_high"] - r["value"]]], fmt="o",
+                    color=colour(r["method"]), capsize=3)
+    ax.axvline(0, color="#888888", linewidth=0.8, linestyle=":")
+    ax.set_yticks(range(len(recs)), [r["method"] for r in recs])
+    ax.set_xlabel(f"Bradley-Terry strength (log-odds vs {recs[0]['extra']['anchor']}, 95% CI)")
+    ax.set_title("One ranking of all methods (every judged pair)")
+    return fig
+
+
 def render_pipeline_report(cfg: PipelineConfig) -> list[str]:
     """Write the report into cfg.reports_dir; returns the names of the files written."""
     out = Path(cfg.reports_dir)
@@ -157,24 +189,29 @@ def render_pipeline_report(cfg: PipelineConfig) -> list[str]:
     lb = _records(cfg.results_dir / "leaderboard")
     wr = _records(cfg.results_dir / "winrate")
     tr = train_records(cfg)
-    summary, matrix = summary_table(cfg, lb, wr), winrate_matrix(cfg, wr)
+    summary, matrix, ranking = summary_table(cfg, lb, wr), winrate_matrix(cfg, wr), ranking_table(wr)
     atomic_write_text(out / "summary.md", summary)
     atomic_write_text(out / "winrate.md", matrix)
     written = ["summary.md", "winrate.md"]
+    if ranking:
+        atomic_write_text(out / "ranking.md", ranking)
+        written.append("ranking.md")
     figures = [("winrate_vs_base", fig_winrate_vs_base(cfg, wr)), ("leaderboard", fig_leaderboard(cfg, lb)),
-               ("training", fig1(tr).figure if tr else None)]
+               ("ranking", fig_ranking(wr)), ("training", fig1(tr).figure if tr else None)]
     for name, fig in figures:
         if fig is not None:
             save_figure(fig, out, name)
             written += [f"{name}.png", f"{name}.pdf"]
-    atomic_write_text(out / "README.md", readme(cfg, summary, matrix, [n for n, f in figures if f is not None]))
+    atomic_write_text(out / "README.md", readme(cfg, summary, matrix, [n for n, f in figures if f is not None],
+                                                ranking))
     return [*written, "README.md"]
 
 
-def readme(cfg: PipelineConfig, summary: str, matrix: str, figures: list[str]) -> str:
+def readme(cfg: PipelineConfig, summary: str, matrix: str, figures: list[str], ranking: str = "") -> str:
     lb, w = cfg.leaderboard, cfg.winrate
     captions = {"winrate_vs_base": "Reward-model win rate of each method against the starting model",
                 "leaderboard": "Leaderboard subset scores",
+                "ranking": "One Bradley-Terry ranking of every judged model, with 95% CIs",
                 "training": "Training curves (Fig. 1 of the paper): accuracy and marginal against tuples seen"}
     lines = [f"# Pipeline report: {cfg.name}", "",
              f"Made by `sr-bench pipeline --config {cfg.source}` from the records in `{cfg.results_dir}/` "
@@ -190,7 +227,13 @@ def readme(cfg: PipelineConfig, summary: str, matrix: str, figures: list[str]) -
              + f", greedy, at most {w.max_new_tokens} new tokens per turn); tie when the scores differ by at most "
              f"{w.tie_margin}; 95% bootstrap CI over questions.", "", summary,
              "## Win rates between methods", "", "Win % of the row against the column (tie % in brackets).", "",
-             matrix, "## Figures", ""]
+             matrix]
+    if ranking:
+        lines += ["## One ranking of all methods", "",
+                  "A Bradley-Terry fit over every judged pair (both orders of an order-sensitive judge, a tie as half "
+                  "a win), on one log-odds scale anchored at the starting model; 95% CIs from refitting on "
+                  "questions drawn with replacement (bench/winrate/ranking.py).", "", ranking]
+    lines += ["## Figures", ""]
     for name in figures:
         lines += [f"### {captions[name]}", "", f"![{captions[name]}]({name}.png)", "", f"[PDF]({name}.pdf)", ""]
     return "\n".join(lines).rstrip("\n") + "\n"

@@ -41,10 +41,12 @@ from bench.leaderboard.request import LeaderboardRequest
 from bench.pipeline.config import BASE, RM_RUN, STAGES, PipelineConfig, PipelineError
 from bench.pipeline.report import render_pipeline_report
 from bench.winrate.answers import AnswersError, read_answers
+from bench.winrate.controlled import controlled_records
 from bench.winrate.generate import generate_answers
 from bench.winrate.judges.reward import RewardModelJudge
 from bench.winrate.pairwise import format_summary, pairwise
 from bench.winrate.questions import load_questions
+from bench.winrate.ranking import RANKING_FILE, ranking_records
 from sr_train.artifacts.assets import resolve
 from sr_train.artifacts.files import atomic_write_json, file_sha256
 from sr_train.artifacts.runs import is_trained, slug
@@ -182,6 +184,9 @@ def _judged_with(summary: Path, inputs: dict[str, Any]) -> bool:
     return False
 
 
+FIT_BOOT = 500  # bootstrap draws of the fitted rates (each draw refits a logistic model)
+
+
 def stage_judge(cfg: PipelineConfig) -> bool:
     w, out = cfg.winrate, cfg.results_dir / "winrate"
     missing = [str(answers_path(cfg, m)) for m in models(cfg) if not answers_path(cfg, m).is_file()]
@@ -192,6 +197,9 @@ def stage_judge(cfg: PipelineConfig) -> bool:
     inputs = judge_inputs(cfg)
     todo = [p for p in inputs if not _judged_with(out / f"{pair_run(*p)}.summary.json", inputs[p])]
     if not todo:
+        if not (out / RANKING_FILE).is_file():  # judged before the ranking was written: fit it from the verdicts
+            ranking_records(out, cfg.name, n_boot=min(w.n_boot, FIT_BOOT))
+            return True
         return False
     judge = RewardModelJudge(str(cfg.final(RM_RUN)), tie_margin=w.tie_margin, batch_size=w.rm_batch_size,
                              max_length=w.rm_max_length, progress=False)
@@ -199,6 +207,8 @@ def stage_judge(cfg: PipelineConfig) -> bool:
         result = pairwise(answers_path(cfg, a), answers_path(cfg, b), judge, out=out, run=pair_run(a, b),
                           method_a=a, method_b=b, n_boot=w.n_boot, extra_info={"pipeline_inputs": inputs[a, b]})
         tqdm.write(format_summary(result))
+        controlled_records(out, pair_run(a, b), n_boot=min(w.n_boot, FIT_BOOT))
+    ranking_records(out, cfg.name, n_boot=min(w.n_boot, FIT_BOOT))  # every pair, on one scale
     return True
 
 

@@ -20,7 +20,7 @@ from bench.report.selection import (
     BASELINE,
     SR_METHODS,
     START_METHODS,
-    WINRATE_TASKS,
+    Setting,
     experiments,
     extra,
     final_checkpoints,
@@ -34,6 +34,7 @@ from bench.report.selection import (
     setting,
     setting_label,
     variant,
+    winrate_task_label,
 )
 from bench.report.style import COLUMN_WIDTH, FULL_WIDTH, STYLE, colour, new_figure
 
@@ -101,11 +102,20 @@ def _train_curve(recs: list[dict], metrics: tuple[str, ...]) -> tuple[str | None
     return None, {}
 
 
+def _by_setting(recs: list[dict]) -> dict[Setting, list[dict]]:
+    return dict(sorted(group(recs, setting).items(), key=lambda kv: repr(kv[0])))
+
+
+def _setting_suffix(sett: Setting | None, sets: dict[Setting, list[dict]]) -> str:
+    """' (<what differs>)' when a method has runs in more than one setting."""
+    return f" ({setting_label(sett, sets)})" if sett is not None and len(sets) > 1 else ""
+
+
 def fig1(records: list[dict]) -> Plot:
     """Accuracy on the original vs prompt-augmented tuples (per Sr method), and marginal and accuracy of each
     Sr method vs its baseline, against tuples seen."""
     title = "Fig. 1: training accuracy and marginal vs tuples seen"
-    train = [r for r in ours(records) if r["task"] == "train"]
+    train = [r for r in ours(records) if r["task"] == "train" and r["metric"] in (*ACCURACY, MARGINAL, ACCURACY_AUG)]
     by = group(train, lambda r: (r["experiment"], r.get("method")))
     exps = experiments(train)
     multi = len(exps) > 1
@@ -120,27 +130,33 @@ def fig1(records: list[dict]) -> Plot:
         base = BASELINE[sr]
         a_acc, a_marg, a_cmp = axes[i]
         for exp in exps:
-            sr_recs, base_recs = by.get((exp, sr), []), by.get((exp, base), [])
             tag = f" [{exp}]" if multi else ""
-            metric, pts = _train_curve(sr_recs, ACCURACY)
-            if pts:
-                _line(a_acc, *_xy(pts)[:2], _series_label(sr, exp, multi, ": original (h > 0)"), sr,
-                      {"linestyle": "-"})
-            else:
-                notes.append(f"Fig. 1: no accuracy of {method_label(sr)}{tag} on the original tuples")
-            _, pts_aug = _train_curve(sr_recs, (ACCURACY_AUG,))
-            if pts_aug:
-                _line(a_acc, *_xy(pts_aug)[:2], _series_label(sr, exp, multi, ": prompt-augmented (h_p > 0)"), sr,
-                      {"linestyle": ":", "linewidth": 1.8})
-            else:
-                notes.append(f"Fig. 1: no {ACCURACY_AUG} of {method_label(sr)}{tag}")
+            # runs of one method with other settings (λ, β, variant) are curves of their own, never pooled
+            sr_sets, base_sets = _by_setting(by.get((exp, sr), [])), _by_setting(by.get((exp, base), []))
+            for sett, sr_recs in sr_sets.items() or [(None, [])]:
+                shown = _setting_suffix(sett, sr_sets)
+                metric, pts = _train_curve(sr_recs, ACCURACY)
+                if pts:
+                    _line(a_acc, *_xy(pts)[:2], _series_label(sr, exp, multi, f"{shown}: original (h > 0)"), sr,
+                          {"linestyle": "-"})
+                else:
+                    notes.append(f"Fig. 1: no accuracy of {method_label(sr)}{tag} on the original tuples")
+                _, pts_aug = _train_curve(sr_recs, (ACCURACY_AUG,))
+                if pts_aug:
+                    _line(a_acc, *_xy(pts_aug)[:2],
+                          _series_label(sr, exp, multi, f"{shown}: prompt-augmented (h_p > 0)"), sr,
+                          {"linestyle": ":", "linewidth": 1.8})
+                else:
+                    notes.append(f"Fig. 1: no {ACCURACY_AUG} of {method_label(sr)}{tag}")
             for ax, metrics, what in ((a_marg, (MARGINAL,), "marginal"), (a_cmp, ACCURACY, "accuracy")):
-                for method, recs in ((sr, sr_recs), (base, base_recs)):
-                    _, pts = _train_curve(recs, metrics)
-                    if pts:
-                        _line(ax, *_xy(pts)[:2], _series_label(method, exp, multi), method, {"linestyle": "-"})
-                    else:
-                        notes.append(f"Fig. 1: no {what} of {method_label(method)}{tag}")
+                for method, sets in ((sr, sr_sets), (base, base_sets)):
+                    for sett, recs in sets.items() or [(None, [])]:
+                        _, pts = _train_curve(recs, metrics)
+                        if pts:
+                            _line(ax, *_xy(pts)[:2], _series_label(method, exp, multi, _setting_suffix(sett, sets)),
+                                  method, {"linestyle": "-"})
+                        else:
+                            notes.append(f"Fig. 1: no {what} of {method_label(method)}{tag}")
         a_acc.set_title(f"{method_label(sr)}: accuracy\noriginal vs prompt-augmented")
         a_acc.set_ylabel("batch accuracy")
         a_marg.set_title(f"average marginal h\n{method_label(sr)} vs {method_label(base)}")
@@ -180,6 +196,18 @@ def _err(recs_by_x: dict[float, list[dict]]) -> list[list[float]] | None:
     return [lo, hi]
 
 
+def _other(r: dict) -> Setting:
+    """The record's setting with λ left out (λ is the x axis or named in the label)."""
+    return (None, *setting(r)[1:])
+
+
+def _other_label(other: Setting, series: dict[tuple, list], head: tuple) -> str:
+    """', <β and settings that differ>' when series sharing `head` (their key without the setting) differ."""
+    among = [k[-1] for k in series if k[:-1] == head]
+    text = setting_label(other, among) if len(among) > 1 else ""
+    return f", {text}" if text else ""
+
+
 def _pair_label(method: str | None, opp: str, suffix: str) -> str:
     return f"{method_label(method)} vs {method_label(opp)}{suffix}"
 
@@ -188,7 +216,7 @@ def _fig2_series(records: list[dict], task: str, fig: str, against: str, field: 
                  what: str) -> tuple[str, str, list[dict], list[dict], list[str]]:
     """(task label, title, the paper's read-offs, our win records that have `field`, notes on what is missing)
     for Fig. 2a / 2b."""
-    tname = WINRATE_TASKS.get(task, task)
+    tname = winrate_task_label(task)
     title = f"{fig}: {tname} win rate {against}"
     pap = [r for r in paper(records, fig) if r["task"] == task]
     mine = [r for r in _our_wins(records, task) if r.get(field) is not None]
@@ -211,15 +239,16 @@ def fig2a(records: list[dict], task: str = "vicuna-bench") -> Plot:
         _line(ax, [p[0] for p in pts], [p[1] for p in pts], _pair_label(method, opp, " (paper)"), method,
               PAPER_STYLE)
     final = final_checkpoints(mine, lambda r: (r["experiment"], r.get("method"), opponent(r), r.get("judge"),
-                                               r["lambda"]))
+                                               r["lambda"], _other(r)))
     multi = len(experiments(mine)) > 1
-    for (exp, method, opp, judge), rs in sorted(
-            group(final, lambda r: (r["experiment"], r.get("method"), opponent(r), r.get("judge") or "?")).items(),
-            key=lambda kv: (kv[0][0], method_key(kv[0][1]), kv[0][2], kv[0][3])):
+    series = group(final, lambda r: (r["experiment"], r.get("method"), opponent(r), r.get("judge") or "?", _other(r)))
+    for (exp, method, opp, judge, other), rs in sorted(
+            series.items(), key=lambda kv: (kv[0][0], method_key(kv[0][1]), kv[0][2], kv[0][3], repr(kv[0][4]))):
         by_x = group(rs, lambda r: r["lambda"])
         xs = sorted(by_x)
         ys = [stat(pct(r) for r in by_x[x]).mean for x in xs]
-        suffix = f" (ours, {judge})" + (f" [{exp}]" if multi else "")
+        suffix = f" (ours, {judge}{_other_label(other, series, (exp, method, opp, judge))})" + (
+            f" [{exp}]" if multi else "")
         _line(ax, xs, ys, _pair_label(method, opp, suffix), method, OURS_STYLE, err=_err(by_x))
     lams = sorted({r["lambda"] for r in pap + mine})
     ax.set_xticks(lams)
@@ -254,14 +283,16 @@ def fig2b(records: list[dict], task: str = "vicuna-bench") -> Plot:
             ax.set_title("paper (read off)")
         else:
             seen: dict[str | None, int] = {}  # several series of one method (other lambdas): other markers
-            for (exp, method, opp, judge, lam), rs in sorted(
-                    group(mine, lambda r: (r["experiment"], r.get("method"), opponent(r), r.get("judge") or "?",
-                                           r.get("lambda") if r.get("lambda") is not None else -1.0)).items(),
-                    key=lambda kv: (kv[0][0], method_key(kv[0][1]), kv[0][2:])):
+            series = group(mine, lambda r: (r["experiment"], r.get("method"), opponent(r), r.get("judge") or "?",
+                                            r.get("lambda") if r.get("lambda") is not None else -1.0, _other(r)))
+            for (exp, method, opp, judge, lam, other), rs in sorted(
+                    series.items(), key=lambda kv: (kv[0][0], method_key(kv[0][1]), *kv[0][2:5], repr(kv[0][5]))):
                 by_x = group(rs, lambda r: r["tuples_seen"])
                 xs = sorted(by_x)
                 ys = [stat(pct(r) for r in by_x[x]).mean for x in xs]
-                suffix = f" (ours, {judge}" + (f", λ={lam:g}" if lam >= 0 else "") + ")" + (f" [{exp}]" if multi else "")
+                suffix = (f" (ours, {judge}" + (f", λ={lam:g}" if lam >= 0 else "")
+                          + _other_label(other, series, (exp, method, opp, judge, lam)) + ")"
+                          + (f" [{exp}]" if multi else ""))
                 nth = seen.setdefault(method, 0)
                 seen[method] += 1
                 _line(ax, xs, ys, _pair_label(method, opp, suffix), method,
@@ -306,7 +337,8 @@ def fig3(records: list[dict]) -> Plot:
             by_x = group(rs, lambda r: r["tuples_seen"])
             xs = sorted(by_x)
             ys = [stat(pct(r) for r in by_x[x]).mean for x in xs]
-            shown = f" (ours, {setting_label(sett)})" if len(settings_of[exp, method]) > 1 else " (ours)"
+            shown = (f" (ours, {setting_label(sett, settings_of[exp, method])})"
+                     if len(settings_of[exp, method]) > 1 else " (ours)")
             _line(ax, xs, ys, _series_label(method, exp, multi, shown), method, OURS_STYLE, err=_err(by_x))
         for (exp, method), rs in sorted(group([r for r in starts if r["task"] == task],
                                               lambda r: (r["experiment"], r.get("method"))).items()):

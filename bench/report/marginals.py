@@ -70,11 +70,13 @@ def correlate(h: Sequence[float], gap: Sequence[float]) -> CorrelationResult:
 
 def correlation_records(h: Sequence[float], gap: Sequence[float], *, experiment: str, run: str, method: str,
                         task: str, judge: str | None = None, seed: int | None = None,
-                        extra: dict | None = None) -> list[dict]:
-    """One record per coefficient (value = the coefficient; p-value and skipped count in `extra`)."""
+                        extra: dict | None = None, beta: float | None = None, lam: float | None = None,
+                        settings: dict | None = None) -> list[dict]:
+    """One record per coefficient (value = the coefficient; p-value and skipped count in `extra`); `beta`, `lam`
+    and `settings` (sr_train.artifacts.runs.run_settings) say which run variant the policy is."""
     result = correlate(h, gap)
     return [make_record(experiment, run, task, name, c.statistic, unit="raw", method=method, n=result.n,
-                        judge=judge, seed=seed,
+                        judge=judge, seed=seed, beta=beta, settings=settings or None, **{"lambda": lam},
                         extra={"pvalue": c.pvalue, "skipped": result.skipped, "x": "marginal h",
                                "y": "score gap s+ - s-", **(extra or {})})
             for name, c in result.coefficients.items()]

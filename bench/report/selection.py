@@ -7,6 +7,7 @@ the paper's numbers are picked by their `source` (e.g. "Table 3 (v1)").
 
 from __future__ import annotations
 
+import json
 import math
 from collections import defaultdict
 from collections.abc import Callable, Iterable
@@ -26,6 +27,7 @@ BASELINE = {"sr-dpo": "dpo", "sr-ipo": "ipo", "hinge": "dpo", "robust": "dpo", "
 SR_METHODS = ("sr-dpo", "sr-ipo")
 WINRATE_TASKS = {"mt-bench": "MT-Bench", "vicuna-bench": "Vicuna-Bench", "sr-questions": "Sr-questions"}
 START_METHODS = ("sft", "base")
+PAPER_PROMPT = "paper"  # the label sr-train records for the paper's quality prompt (sr_train.refine.prompt_label)
 
 
 def method_label(method: str | None) -> str:
@@ -63,12 +65,34 @@ def opponent(rec: dict) -> str:
     return str(extra(rec, "opponent", "?"))
 
 
+def winrate_task_label(task: str) -> str:
+    return WINRATE_TASKS.get(task, task)
+
+
+def settings(rec: dict) -> dict[str, Any]:
+    """The run's shaping settings beyond method, β, λ and seed (sr_train.artifacts.runs.run_settings)."""
+    return rec.get("settings") or {}
+
+
+def is_refined(method: str | None) -> bool:
+    """Sr-X methods: only they read the refinement settings (refine, the quality prompt, how it joins x)."""
+    return (method or "").startswith("sr-")
+
+
 def variant(rec: dict) -> str:
-    """Sr-DPO ablation variant: extra.variant, else 'naive-delta' when extra.refine is 'naive', else 'proposed'."""
+    """The ablation variant of a Sr-X run, derived from its settings: extra.variant when a record names one;
+    'naive-delta' for refine 'naive'; for the prompt refinement the quality prompt's label ('ratings-1-10', ...)
+    except the paper's own prompt, which is 'proposed' (as is any run of another method, or without settings)."""
     v = extra(rec, "variant")
     if v:
         return str(v)
-    return "naive-delta" if extra(rec, "refine") == "naive" else "proposed"
+    s = settings(rec)
+    if extra(rec, "refine") == "naive" or (is_refined(rec.get("method")) and s.get("refine") == "naive"):
+        return "naive-delta"
+    label = s.get("quality_prompt")
+    if not is_refined(rec.get("method")) or label in (None, PAPER_PROMPT):
+        return "proposed"
+    return str(label)
 
 
 # -- grouping ----------------------------------------------------------------------------------------------
@@ -93,15 +117,41 @@ def final_checkpoints(records: Iterable[dict], key: Callable[[dict], tuple]) -> 
     return out
 
 
-Setting = tuple  # (lambda, beta) of a run: runs that differ in them are not seeds of one another
+Setting = tuple
+"""(lambda, beta, other settings as sorted (key, JSON text) pairs) of a run: runs that differ in any of them are
+not seeds of one another."""
+
+
+def settings_key(r: dict) -> tuple[tuple[str, str], ...]:
+    """The record's settings as a hashable, sortable key."""
+    return tuple(sorted((k, json.dumps(v, sort_keys=True)) for k, v in settings(r).items()))
 
 
 def setting(r: dict) -> Setting:
-    return (r.get("lambda"), r.get("beta"))
+    return (r.get("lambda"), r.get("beta"), settings_key(r))
 
 
-def setting_label(s: Setting) -> str:
-    return ", ".join(f"{name}={v:g}" for name, v in zip(("λ", "β"), s) if v is not None)
+def _shown(key: str, text: str) -> str:
+    value = json.loads(text)
+    if key in ("model", "data") and isinstance(value, str):
+        value = value.rstrip("/").rsplit("/", 1)[-1]
+    if key == "quality_prompt_sha256" and isinstance(value, str):
+        value = value[:8]
+    return f"{key}={value:g}" if isinstance(value, float) else f"{key}={value}"
+
+
+def setting_label(s: Setting, among: Iterable[Setting] = ()) -> str:
+    """λ and β of a setting, then those of its other settings whose values differ within `among` (the settings
+    shown side by side); the prompt's hash only where the labels do not tell two prompts apart."""
+    parts = [f"{name}={v:g}" for name, v in zip(("λ", "β"), s[:2]) if v is not None]
+    others = [dict(o[2]) for o in among]
+    mine = dict(s[2]) if len(s) > 2 else {}
+    keys = sorted({k for o in [*others, mine] for k in o})
+    differs = [k for k in keys if len({o.get(k) for o in [*others, mine]}) > 1]
+    if "quality_prompt" in differs and "quality_prompt_sha256" in differs:
+        differs.remove("quality_prompt_sha256")
+    parts += [_shown(k, mine[k]) for k in differs if k in mine]
+    return ", ".join(parts)
 
 
 def group(records: Iterable[dict], key: Callable[[dict], Any]) -> dict[Any, list[dict]]:

@@ -18,7 +18,6 @@ from bench.report.seeds import Stat, stat, welch_p
 from bench.report.selection import (
     BASELINE,
     START_METHODS,
-    WINRATE_TASKS,
     Setting,
     experiments,
     extra,
@@ -33,12 +32,15 @@ from bench.report.selection import (
     pct,
     setting,
     setting_label,
+    settings_key,
     variant,
+    winrate_task_label,
 )
 
 WTL = ("win", "tie", "lose")
 CORRELATIONS = ("pearson", "spearman", "kendall")
 DAGGER = "†"
+PARTIAL = "‡"  # an average over only some of the leaderboard tasks (the note names them)
 ALPHA = 0.05
 TTEST_NOTE = (f"* ours: Welch t-test p < {ALPHA} against the method's baseline (Sr-DPO vs DPO, Sr-IPO vs IPO, "
               "margin baselines vs DPO), both with at least 2 seeds; paper rows show the paper's own marks.")
@@ -86,7 +88,7 @@ class Table:
 
 _LATEX = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "{": r"\{",
           "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}", "±": r"$\pm$", "*": r"$^{*}$",
-          DAGGER: r"$^{\dagger}$", "λ": r"$\lambda$", "Δ": r"$\Delta$", "β": r"$\beta$", "·": r"$\cdot$",
+          DAGGER: r"$^{\dagger}$", PARTIAL: r"$^{\ddagger}$", "λ": r"$\lambda$", "Δ": r"$\Delta$", "β": r"$\beta$", "·": r"$\cdot$",
           "≥": r"$\geq$", "×": r"$\times$", "−": "-", "—": "---", "⊕": r"$\oplus$", "≈": r"$\approx$",
           "∈": r"$\in$", "<": r"$<$", ">": r"$>$"}
 _LATEX_RE = re.compile("|".join(re.escape(k) for k in _LATEX))
@@ -151,14 +153,17 @@ def _winrate_rows(paper_recs: list[dict], our_recs: list[dict], row_key: Callabl
             label = ""
         sub = group(ours_by.get(key, []), lambda r: (r["experiment"], r.get("judge") or "?",
                                                     r.get("lambda") if r.get("lambda") is not None else -1.0,
-                                                    r.get("beta") if r.get("beta") is not None else -1.0))
+                                                    r.get("beta") if r.get("beta") is not None else -1.0,
+                                                    settings_key(r)))
         betas = {k[3] for k in sub}
-        for (exp, judge, lam, beta) in sorted(sub):
-            recs = sub[(exp, judge, lam, beta)]
+        shown = [(k[2], k[3], k[4]) for k in sub]
+        for (exp, judge, lam, beta, sk) in sorted(sub):
+            recs = sub[(exp, judge, lam, beta, sk)]
             cells = {tm: stat(pct(r) for r in rs) for tm, rs in group(recs, lambda r: (r["task"], r["metric"])).items()}
             n = max(s.n for s in cells.values())
+            others = setting_label((None, None, sk), shown)
             where = f"{judge}" + (f", λ={lam:g}" if lam >= 0 else "") + (
-                f", β={beta:g}" if len(betas) > 1 and beta >= 0 else "")
+                f", β={beta:g}" if len(betas) > 1 and beta >= 0 else "") + (f", {others}" if others else "")
             src = ours_label(exp, n, single, "run")
             rows.append([label, f"{src}, {where}"]
                         + [fmt_stat(cells[(t, m)]) if (t, m) in cells else "—" for t in tasks for m in WTL])
@@ -170,9 +175,16 @@ def _is_winrate(r: dict, tasks: Iterable[str]) -> bool:
     return r["task"] in tasks and r["metric"] in WTL
 
 
+def winrate_tasks(first: list[str], recs: Iterable[dict]) -> list[str]:
+    """`first`, then every other question set that our win / tie / lose records were judged on."""
+    return first + sorted({r["task"] for r in recs if r["metric"] in WTL and r["task"] not in first
+                           and r["task"] != "train"})
+
+
 def table2(records: list[dict]) -> Table:
-    """Table 2: win / tie / lose (%) of each pair on MT-Bench and Vicuna-Bench."""
-    tasks = ["mt-bench", "vicuna-bench"]
+    """Table 2: win / tie / lose (%) of each pair on MT-Bench and Vicuna-Bench, then any other question set ours
+    were judged on (Sr-X in its proposed form only: other variants are Table 4's)."""
+    tasks = winrate_tasks(["mt-bench", "vicuna-bench"], ours(records))
     p = paper(records, "Table 2")
     o = [r for r in ours(records) if _is_winrate(r, tasks) and variant(r) == "proposed"]
 
@@ -183,7 +195,7 @@ def table2(records: list[dict]) -> Table:
 
     rows = _winrate_rows(p, o, lambda r: (r.get("method"), opponent(r)),
                          lambda k: f"{method_label(k[0])} vs {method_label(k[1])}", tasks, key_order)
-    columns = ["Pair", "Source"] + [f"{WINRATE_TASKS[t]} {m}" for t in tasks for m in WTL]
+    columns = ["Pair", "Source"] + [f"{winrate_task_label(t)} {m}" for t in tasks for m in WTL]
     notes = ["Win / tie / lose in %, judged in both answer orders (a win only when both orders agree).",
              OURS_NOTE, *flag_notes(p, lambda r: f"{r['task']} row of {r['method']} vs {opponent(r)}")]
     return Table("table2", "Table 2: pairwise win / tie / lose rates (%)", columns, rows, notes)
@@ -192,16 +204,20 @@ def table2(records: list[dict]) -> Table:
 def table4_revised(records: list[dict]) -> Table:
     """Table 4 (revised): Sr-DPO variants vs DPO on MT-Bench."""
 
-    tasks = ["mt-bench"]
+    mine = [r for r in ours(records) if r.get("method") == "sr-dpo" and opponent(r) == "dpo"]
+    tasks = winrate_tasks(["mt-bench"], mine)
     p = paper(records, "Table 4 (revised)")
-    o = [r for r in ours(records) if _is_winrate(r, tasks) and r.get("method") == "sr-dpo" and opponent(r) == "dpo"]
+    o = [r for r in mine if _is_winrate(r, tasks)]
     order = list(VARIANT_LABELS)
     rows = _winrate_rows(p, o, lambda r: (variant(r),), lambda k: VARIANT_LABELS.get(k[0], k[0]), tasks,
                          lambda k: (order.index(k[0]) if k[0] in order else len(order), k[0]))
-    columns = ["Sr-DPO variant (vs DPO)", "Source", "win", "tie", "lose"]
-    notes = ["MT-Bench, win / tie / lose in %.",
-             "Ours: the variant comes from extra.variant of the records ('naive-delta' when extra.refine is "
-             "'naive'); records without one count as the proposed method.", OURS_NOTE,
+    columns = ["Sr-DPO variant (vs DPO)", "Source"] + (
+        list(WTL) if len(tasks) == 1 else [f"{winrate_task_label(t)} {m}" for t in tasks for m in WTL])
+    notes = [("MT-Bench" if len(tasks) == 1 else ", ".join(map(winrate_task_label, tasks)))
+             + ", win / tie / lose in %.",
+             "Ours: the variant comes from the run's settings in the records (refine 'naive': naive Δ; the "
+             "quality prompt's label, the paper's prompt being the proposed method); records without settings "
+             "count as the proposed method.", OURS_NOTE,
              *flag_notes(p, lambda r: f"variant {variant(r)}")]
     return Table("table4-revised", "Table 4 (revised): ablations of Sr-DPO vs DPO on MT-Bench (%)", columns, rows,
                  notes)
@@ -248,6 +264,8 @@ def table3(records: list[dict]) -> Table:
     o = [r for r in ours(records) if r["task"] in tasks]
     samples = _leader_samples(o)
     single = len(experiments(o)) <= 1
+    partial = {(r["experiment"], r.get("method")): extra(r, "tasks") or [] for r in o
+               if r["task"] == AVERAGE and extra(r, "all_six") is False}
     methods = sorted({r.get("method") for r in rev + v1 + o}, key=method_key)
     rows = []
     for method in methods:
@@ -274,15 +292,16 @@ def table3(records: list[dict]) -> Table:
                         cells.append("—")
                         continue
                     ref = samples.get((exp, base, base_sett, t)) if base_sett is not None else None
-                    cells.append(fmt_stat(stat(vals[t]), mark=_mark(vals[t], ref) if base else ""))
+                    cells.append(fmt_stat(stat(vals[t]), mark=_mark(vals[t], ref) if base else "")
+                                 + (PARTIAL if t == AVERAGE and (exp, method) in partial else ""))
                 src = ours_label(exp, max(map(len, vals.values())), single)
-                rows.append([label, src + (f", {setting_label(sett)}" if len(setts) > 1 else "")] + cells)
+                rows.append([label, src + (f", {setting_label(sett, setts)}" if len(setts) > 1 else "")] + cells)
                 label = ""
     columns = ["Model", "Source"] + [LABELS[t] for t in tasks]
-    partial = sorted({f"ours: Avg of {r['experiment']} / {method_label(r.get('method'))} covers only "
-                      f"{', '.join(extra(r, 'tasks') or [])}" for r in o
-                      if r["task"] == AVERAGE and extra(r, "all_six") is False})
-    notes = [*partial, "Open LLM Leaderboard settings: ARC 25-shot acc_norm, HellaSwag 10-shot acc_norm, WinoGrande 5-shot "
+    partial_notes = sorted({f"{PARTIAL} ours: Avg of {exp} / {method_label(method)} covers only "
+                            f"{', '.join(LABELS.get(t, t) for t in tasks_)}"
+                            for (exp, method), tasks_ in partial.items()})
+    notes = [*partial_notes, "Open LLM Leaderboard settings: ARC 25-shot acc_norm, HellaSwag 10-shot acc_norm, WinoGrande 5-shot "
              "acc, MMLU 5-shot acc, TruthfulQA 0-shot mc2, GSM8K 5-shot exact match; scores in %.",
              "* on paper rows: the paper's own significance mark (revised version).", TTEST_NOTE, OURS_NOTE,
              *flag_notes(rev + v1, lambda r: f"{r['source']}, {method_label(r.get('method'))}, "
@@ -294,7 +313,7 @@ def table3(records: list[dict]) -> Table:
 def table4_v1(records: list[dict]) -> Table:
     p = paper(records, "Table 4 (v1)")
     o = [r for r in ours(records) if r["metric"] in CORRELATIONS]
-    final = final_checkpoints(o, lambda r: (r["experiment"], r.get("method"), r["task"], r["metric"]))
+    final = final_checkpoints(o, lambda r: (r["experiment"], r.get("method"), setting(r), r["task"], r["metric"]))
     single = len(experiments(o)) <= 1
     methods = sorted({r.get("method") for r in p + o}, key=method_key)
     rows = []
@@ -306,13 +325,16 @@ def table4_v1(records: list[dict]) -> Table:
             rows.append([label, "paper: Table 4 (v1)"] + [paper_cell(cells.get(m)) for m in CORRELATIONS]
                         + [", ".join(map(str, sorted(n))) or "—"])
             label = ""
-        mine = group([r for r in final if r.get("method") == method], lambda r: (r["experiment"], r["task"]))
-        for (exp, task) in sorted(mine):
-            by_metric = group(mine[(exp, task)], lambda r: r["metric"])
+        mine = group([r for r in final if r.get("method") == method],
+                     lambda r: (r["experiment"], r["task"], setting(r)))
+        for (exp, task, sett) in sorted(mine, key=repr):
+            by_metric = group(mine[(exp, task, sett)], lambda r: r["metric"])
             stats_ = {m: stat(r["value"] for r in rs) for m, rs in by_metric.items()}
-            n = sorted({r.get("n") for r in mine[(exp, task)]} - {None})
+            n = sorted({r.get("n") for r in mine[(exp, task, sett)]} - {None})
             runs = max(s.n for s in stats_.values())
-            rows.append([label, f"{ours_label(exp, runs, single, 'run')}, {task}"]
+            setts = {k[2] for k in mine if k[:2] == (exp, task)}
+            shown = f", {setting_label(sett, setts)}" if len(setts) > 1 else ""
+            rows.append([label, f"{ours_label(exp, runs, single, 'run')}, {task}{shown}"]
                         + [fmt_stat(stats_[m]) if m in stats_ else "—" for m in CORRELATIONS]
                         + [", ".join(map(str, n)) or "—"])
             label = ""
@@ -327,25 +349,46 @@ def table4_v1(records: list[dict]) -> Table:
 THROUGHPUT = "perf/tokens_per_s"
 
 
-def _throughput(recs: list[dict]) -> dict[tuple[str, str], Stat]:
-    """(experiment, method) -> tokens/s per run (mean over logged steps after the first)."""
+UNKNOWN: Setting = (None, None, ())
+
+
+def _throughput(recs: list[dict], sett_of: Callable[[dict], Setting] = setting
+                ) -> dict[tuple[str, str, Setting], Stat]:
+    """(experiment, method, setting) -> tokens/s per run (mean over logged steps after the first)."""
     per_run: dict[tuple, list[tuple[int, float]]] = {}
     for r in recs:
-        per_run.setdefault((r["experiment"], r.get("method"), r["run"]), []).append((r.get("step") or 0, r["value"]))
-    out: dict[tuple[str, str], list[float]] = {}
-    for (exp, method, _run), points in sorted(per_run.items(), key=lambda kv: repr(kv[0])):
+        per_run.setdefault((r["experiment"], r.get("method"), sett_of(r), r["run"]), []).append(
+            (r.get("step") or 0, r["value"]))
+    out: dict[tuple[str, str, Setting], list[float]] = {}
+    for (exp, method, sett, _run), points in sorted(per_run.items(), key=lambda kv: repr(kv[0])):
         points.sort()
         vals = [v for _, v in points[1:]] or [v for _, v in points]
-        out.setdefault((exp, method), []).append(sum(vals) / len(vals))
+        out.setdefault((exp, method, sett), []).append(sum(vals) / len(vals))
     return {k: stat(v) for k, v in out.items()}
+
+
+def _cost_baseline(costs: dict[tuple, Stat], exp: str, base: str | None, sett: Setting) -> Stat | None:
+    """The baseline's cost in the same setting, else its only one."""
+    mine = {k[2]: s for k, s in costs.items() if k[:2] == (exp, base)}
+    return mine.get(sett) or (next(iter(mine.values())) if len(mine) == 1 else None)
 
 
 def table5(records: list[dict]) -> Table:
     p = paper(records, "Table 5")
     o = ours(records)
+    cost = [r for r in o if r["metric"] == "gpu_hours" or (r["metric"] == THROUGHPUT and r["task"] == "train")]
+    known = group([r for r in cost if setting(r) != UNKNOWN], lambda r: (r["experiment"], r.get("method")))
+    only = {k: setting(rs[0]) for k, rs in known.items() if len({setting(r) for r in rs}) == 1}
+
+    def sett_of(r: dict) -> Setting:
+        """A record without settings (GPU-hours typed in) belongs to its method's only setting, if one."""
+        s = setting(r)
+        return only.get((r["experiment"], r.get("method")), s) if s == UNKNOWN else s
+
     hours = {k: stat(r["value"] for r in rs) for k, rs in
-             group([r for r in o if r["metric"] == "gpu_hours"], lambda r: (r["experiment"], r.get("method"))).items()}
-    tps = _throughput([r for r in o if r["metric"] == THROUGHPUT and r["task"] == "train"])
+             group([r for r in cost if r["metric"] == "gpu_hours"],
+                   lambda r: (r["experiment"], r.get("method"), sett_of(r))).items()}
+    tps = _throughput([r for r in cost if r["metric"] == THROUGHPUT], sett_of)
     single = len({k[0] for k in [*hours, *tps]}) <= 1
     paper_hours = {r.get("method"): r for r in p}
     methods = sorted(set(paper_hours) | {k[1] for k in [*hours, *tps]}, key=method_key)
@@ -358,15 +401,17 @@ def table5(records: list[dict]) -> Table:
                 rel = f"{paper_hours[method]['value'] / paper_hours[base]['value']:.2f}×"
             rows.append([label, "paper: Table 5 (v1), HH-RLHF", paper_cell(paper_hours[method], 1), "—", rel])
             label = ""
-        for exp in sorted({k[0] for k in [*hours, *tps] if k[1] == method}):
-            h, t = hours.get((exp, method)), tps.get((exp, method))
+        for exp, sett in sorted({(k[0], k[2]) for k in [*hours, *tps] if k[1] == method}, key=repr):
+            h, t = hours.get((exp, method, sett)), tps.get((exp, method, sett))
+            setts = sorted({k[2] for k in [*hours, *tps] if k[:2] == (exp, method)}, key=repr)
             rel = "—"
-            if h and (exp, base) in hours:
-                rel = f"{h.mean / hours[(exp, base)].mean:.2f}×"
-            elif t and (exp, base) in tps:
-                rel = f"{tps[(exp, base)].mean / t.mean:.2f}× (tokens/s)"
+            if h and (b := _cost_baseline(hours, exp, base, sett)) is not None:
+                rel = f"{h.mean / b.mean:.2f}×"
+            elif t and (b := _cost_baseline(tps, exp, base, sett)) is not None:
+                rel = f"{b.mean / t.mean:.2f}× (tokens/s)"
             n = max(s.n for s in (h, t) if s)
-            rows.append([label, ours_label(exp, n, single, "run"), fmt_stat(h, 1) if h else "—",
+            src = ours_label(exp, n, single, "run") + (f", {setting_label(sett, setts)}" if len(setts) > 1 else "")
+            rows.append([label, src, fmt_stat(h, 1) if h else "—",
                          fmt_stat(t, 0) if t else "—", rel])
             label = ""
     notes = ["Time vs baseline: GPU-hours over the baseline's (Sr-DPO vs DPO, Sr-IPO vs IPO); for our runs "

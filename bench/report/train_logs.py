@@ -16,7 +16,7 @@ from pathlib import Path
 
 from bench.records import SCHEMA_VERSION, validate_record, write_records
 from sr_train.artifacts.files import read_jsonl
-from sr_train.artifacts.runs import METRICS, RunFolderError, read_run_config
+from sr_train.artifacts.runs import METRICS, RunFolderError, read_run_config, run_settings
 
 TASK = "train"
 NOT_METRICS = ("step", "tuples_seen")
@@ -47,6 +47,7 @@ def run_records(run_dir: str | Path, experiment: str | None = None,
     common = {"schema": SCHEMA_VERSION, "experiment": experiment, "run": run_dir.name, "task": TASK,
               "method": cfg["loss"], "beta": _number(cfg.get("beta")), "lambda": _number(cfg.get("lam")),
               "seed": cfg.get("seed") if isinstance(cfg.get("seed"), int) else None,
+              "settings": run_settings(run_dir) or None,
               "extra": {k: cfg[k] for k in CONFIG_EXTRA if cfg.get(k) is not None}}
     skipped = skipped if skipped is not None else Counter()
     out = []

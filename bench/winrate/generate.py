@@ -22,10 +22,11 @@ from transformers import GenerationConfig
 
 from bench.winrate.answers import AnswersError, answered, read_answers
 from bench.winrate.questions import Question, QuestionSet, load_questions
+from sr_train.artifacts.assets import resolve
 from sr_train.artifacts.files import append_jsonl
 from sr_train.artifacts.models import load_model, load_tokenizer, resolve_dtype
 from sr_train.artifacts.provenance import now_iso, package_versions
-from sr_train.artifacts.runs import model_label, run_info
+from sr_train.artifacts.runs import model_label, run_info, run_settings
 from sr_train.artifacts.weights import weights_id
 
 
@@ -167,6 +168,7 @@ def generate_answers(
     loaded HFGenerator / VLLMGenerator (for tests and loops over checkpoints)."""
     dec = Decoding(max_new_tokens, temperature, top_p, seed, batch_size, backend, dtype)
     dec.check()
+    model = resolve(model)  # builtin:<name> -> its local path
     qset = questions if isinstance(questions, QuestionSet) else load_questions(questions, limit=limit)
     if isinstance(questions, QuestionSet) and limit is not None:
         qset = QuestionSet(qset.name, qset.source, qset.questions[:limit])
@@ -181,6 +183,8 @@ def generate_answers(
     if generator is None:
         generator = VLLMGenerator(model, dtype, seed) if backend == "vllm" else HFGenerator(model, dtype)
     info = run_info(model)
+    if settings := run_settings(model):  # the run's other shaping settings travel with its answers
+        info = {**info, "settings": settings}
     versions = package_versions("sr-align", "torch", "transformers", *(["vllm"] if backend == "vllm" else []))
     print(f"{label}: answering {len(todo)} of {len(qset)} questions of {qset.name} "
           f"({len(done)} already in {out})", file=sys.stderr)

@@ -67,9 +67,12 @@ def make_records(summary: Summary, *, experiment: str, run: str, task: str, judg
     info = a.run_info
     extra = {"opponent": method_b or b.run_info.get("method") or b.model, "model_a": a.model, "model_b": b.model,
              "n_questions": summary.n_questions, "counts": summary.counts}
+    if b.run_info.get("settings"):
+        extra["opponent_settings"] = b.run_info["settings"]
     common = dict(
         method=method_a or info.get("method") or a.model, judge=judge, unit="fraction",
         beta=info.get("beta"), seed=info.get("seed"), step=info.get("step"), tuples_seen=info.get("tuples_seen"),
+        settings=info.get("settings"),
         versions=package_versions("sr-align", "torch", "transformers", "openai"), extra=extra,
         **{"lambda": info.get("lambda")},
     )

@@ -7,11 +7,12 @@
     <run>/final/                     the plain HF model + tokenizer at the end of training
 
 Also what a model path is to the harness: a readable label, a folder-name slug, and the training facts of a run
-or checkpoint folder (`run_info`).
+or checkpoint folder (`run_info`), and the settings that make a run a variant of its method (`run_settings`).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -169,3 +170,46 @@ def run_info(model: str, strict: bool = False) -> dict[str, Any]:
             raise RunFolderError(f"{(cfg_dir or path.parent) / RUN_CONFIG}: batch_size (an integer) is needed "
                                  f"for tuples_seen = global_step x batch_size; got {batch!r}")
     return info
+
+
+# -- the settings that make one run another variant --------------------------------------------------------
+# run_config.json fields that shape what a run learns besides method (loss), beta, lambda and seed: evaluation
+# records carry them (`run_settings`), and runs differing in any of them are never pooled as seeds of one
+# another. Every loss parameter belongs here (tests/test_provenance.py checks sr_train.losses.LossParams).
+LOSS_SETTINGS = ("refine", "prompt_join", "ipo_norm", "label_smoothing", "simpo_gamma", "odpo_alpha")
+DATA_SETTINGS = ("data_split", "data_config", "max_rows")
+QUALITY_PROMPT_USED = "quality_prompt_used"  # facts sr-train adds to run_config.json: p's text as trained,
+QUALITY_PROMPT_LABEL = "quality_prompt_label"  # and its name (sr_train.refine.prompt_label)
+UNLABELLED = "unlabelled"
+
+
+def run_settings(model: str | os.PathLike) -> dict[str, Any]:
+    """The settings that shape a sr-train run's model, beyond method, beta, lambda and seed (those are
+    `run_info`'s), read from the run_config.json of a run, checkpoint-N, checkpoint-N/merged or final/ folder;
+    empty for anything else.
+
+    Keys: the LOSS_SETTINGS fields, `quality_prompt` (the prompt's label, UNLABELLED for runs written before
+    sr-train recorded one) and `quality_prompt_sha256` (of the prompt's text as trained), the starting `model`
+    and the preference `data` (as given to sr-train) and the DATA_SETTINGS fields."""
+    path = Path(model)
+    if not path.is_dir():
+        return {}
+    if path.name == MERGED and checkpoint_step(path.parent) is not None:
+        path = path.parent
+    cfg_dir = next((f for f in (path, path.parent) if (f / RUN_CONFIG).is_file()), None)
+    if cfg_dir is None:
+        return {}
+    cfg = read_run_config(cfg_dir)
+    out: dict[str, Any] = {key: cfg[key] for key in LOSS_SETTINGS if key in cfg}
+    text = cfg.get(QUALITY_PROMPT_USED)
+    if text is None:  # runs written before the text was recorded: a prompt file is known by its path only
+        text = f"file:{cfg['quality_prompt_file']}" if cfg.get("quality_prompt_file") else cfg.get("quality_prompt")
+    if isinstance(text, str):
+        out["quality_prompt"] = cfg.get(QUALITY_PROMPT_LABEL) or UNLABELLED
+        out["quality_prompt_sha256"] = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    for key in ("model", "data"):
+        value = cfg.get(f"{key}_given", cfg.get(key))
+        if value is not None:
+            out[key] = value
+    out.update({key: cfg[key] for key in DATA_SETTINGS if cfg.get(key) is not None})
+    return out

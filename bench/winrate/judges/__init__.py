@@ -7,6 +7,7 @@ from typing import Any
 from bench.winrate.judges.base import Judge, JudgedItem, JudgeItem
 from bench.winrate.judges.llm import OpenAIJudge
 from bench.winrate.judges.reward import RewardModelJudge
+from sr_train.artifacts.assets import resolve
 
 __all__ = ["Judge", "JudgeItem", "JudgedItem", "make_judge", "JUDGE_KINDS"]
 
@@ -20,4 +21,4 @@ def make_judge(spec: str, **options: Any) -> Judge:
         raise ValueError(f"judge must be 'openai:<model>' or 'rm:<path or hub id>', got {spec!r}")
     if kind == "openai":
         return OpenAIJudge(target, **options)
-    return RewardModelJudge(target, **options)
+    return RewardModelJudge(resolve(target), **options)  # rm:builtin:<name> too
