@@ -87,6 +87,12 @@ def _scored_pairs(examples: list[dict], cfg: TrainConfig, report) -> list[dict]:
     return kept
 
 
+def loss_params(cfg: TrainConfig) -> LossParams:
+    return LossParams(cfg.beta, cfg.lam, cfg.refine, cfg.ipo_norm, cfg.label_smoothing, cfg.simpo_gamma,
+                      cfg.odpo_alpha, discopop_tau=cfg.discopop_tau, f_divergence=cfg.f_divergence,
+                      f_alpha=cfg.f_alpha, alphapo_alpha=cfg.alphapo_alpha, loss_weights=cfg.loss_weight_values())
+
+
 def write_run_config(cfg: TrainConfig, out_dir: Path, **facts) -> None:
     atomic_write_json(out_dir / RUN_CONFIG, {**cfg.to_dict(), **facts, "versions": package_versions()})
     report = facts["data_report"]
@@ -170,6 +176,5 @@ def train(cfg: TrainConfig) -> Path:
     trainer = PreferenceTrainer(
         model=model, ref_model=ref_model,
         callbacks=[MergedCheckpointCallback()] if cfg.lora and cfg.save_merged else None,
-        loss_name=cfg.loss, loss_params=LossParams(cfg.beta, cfg.lam, cfg.refine, cfg.ipo_norm, cfg.label_smoothing,
-                                                   cfg.simpo_gamma, cfg.odpo_alpha), **common)
+        loss_name=cfg.loss, loss_params=loss_params(cfg), **common)
     return run_and_save(trainer, cfg, tokenizer)

@@ -166,6 +166,8 @@ class PreferenceTrainer(MetricsTrainer):
             self._gather_mean("refine/accuracy_aug", (out.margin_aug > 0).float())
         if out.delta is not None:
             self._gather_mean("refine/delta", out.delta)
+        for name, value in out.components.items():  # a composite loss: each component's batch value
+            self._gather_mean(f"loss/{name}", value)
         self._count_tokens(inputs)
 
 
