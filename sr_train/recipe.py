@@ -18,7 +18,7 @@ from sr_train.artifacts.runs import METRICS, RUN_CONFIG, final_dir
 from sr_train.artifacts.weights import weights_id
 from sr_train.collator import PairCollator
 from sr_train.config import TrainConfig
-from sr_train.data import load_pairs
+from sr_train.data import load_pairs, normalise_weights
 from sr_train.losses import LossParams, get_spec, needs_aug_view
 from sr_train.pairs import TokenizeSettings, tokenize_pairs
 from sr_train.policy import disable_dropout, live_reference, with_lora
@@ -63,7 +63,13 @@ def prepare_examples(cfg: TrainConfig, tokenizer) -> tuple[list[dict], dict]:
         if any(e["score_chosen"] is None for e in examples):
             raise ValueError(f"loss {cfg.loss!r} needs score_chosen / score_rejected in every row of {cfg.data}")
         examples = _scored_pairs(examples, cfg, report)
-    return examples, report.to_dict()
+    out = report.to_dict()
+    if (weights := normalise_weights(examples, cfg.data)) is not None:
+        if preference and get_spec(cfg.loss).sorts_batch:
+            raise ValueError(f"{cfg.data} has a weight column, but loss {cfg.loss!r} sorts the batch (pairs are "
+                             "re-matched): per-pair weights do not apply")
+        out["weights"] = weights
+    return examples, out
 
 
 def _scored_pairs(examples: list[dict], cfg: TrainConfig, report) -> list[dict]:

@@ -141,7 +141,8 @@ class PreferenceTrainer(MetricsTrainer):
         ref_c, ref_r = self._reference(model, inputs, "")
         pair = PairLogps(chosen=logps[:n], rejected=logps[n:], chosen_len=lengths[:n], rejected_len=lengths[n:],
                          ref_chosen=ref_c, ref_rejected=ref_r,
-                         score_chosen=inputs.get("score_chosen"), score_rejected=inputs.get("score_rejected"))
+                         score_chosen=inputs.get("score_chosen"), score_rejected=inputs.get("score_rejected"),
+                         weight=inputs.get("weight"))
         if needs_aug_view(self.loss_name, self.loss_params.refine):
             with torch.no_grad():  # Delta is detached: the p+x forward builds no autograd graph
                 aug, _ = aug_view_logps(model, inputs)  # `model` as wrapped: compiled stays compiled
