@@ -13,7 +13,8 @@ from dataclasses import dataclass
 
 import torch
 
-REF_KEYS = ("ref_chosen", "ref_rejected", "ref_aug_chosen", "ref_aug_rejected")
+REF_KEYS = ("ref_chosen", "ref_rejected", "ref_aug_chosen", "ref_aug_rejected", "ref_chosen_tail",
+            "ref_rejected_tail")
 
 
 def pad_view(prompts: list[list[int]], completions: list[list[int]], pad_id: int,

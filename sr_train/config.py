@@ -18,6 +18,14 @@ from sr_train.losses import F_DIVERGENCES, LOSSES, PRESETS, base_loss_name, comp
 from sr_train.refine import QUALITY_PROMPT
 
 
+def get_spec_or_none(loss: str, attribute: str) -> object:
+    """An attribute of a loss's spec, None when the name is unknown (reported elsewhere)."""
+    try:
+        return getattr(get_spec(loss), attribute)
+    except KeyError:
+        return None
+
+
 def _f(default: Any, help: str, **kw: Any) -> Any:
     return field(default=default, metadata={"help": help, **kw})
 
@@ -60,6 +68,12 @@ class TrainConfig:
                            "f_divergence_type): reverse_kl (DPO), forward_kl, js_divergence, alpha_divergence",
                            choices=F_DIVERGENCES)
     f_alpha: float = _f(0.5, "alpha of --f-divergence alpha_divergence (TRL's f_alpha_divergence_coef)")
+    ld_alpha: float | None = _f(None, "LD-DPO alpha in [0, 1]: log-probs past the shorter response of each pair are "
+                                "scaled by alpha, policy and reference (Liu+ 2024; TRL ld_alpha; None: off)")
+    use_weighting: bool = _f(False, "WPO: weight each pair by exp(mean log p - log sum p^2) of y+ times y-, from the "
+                             "policy, detached (Zhou+ 2024; TRL use_weighting)")
+    token_stats: bool = _f(False, "log TRL's diagnostics (entropy, mean_token_accuracy, logits/chosen|rejected) from "
+                           "the gradient forward's chunks, no extra forward", resume_safe=True)
     alphapo_alpha: float = _f(0.0, "AlphaPO reward shape for cpo_* / alphapo: reward (1 - p^-a)/a of p = exp(mean "
                               "log-prob) (TRL CPOConfig alpha; 0: log-prob rewards)")
     # --- optimisation
@@ -175,6 +189,10 @@ class TrainConfig:
             errors.append("batch_size must be a multiple of micro_batch_size")
         if "{p}" not in self.prompt_join or "{x}" not in self.prompt_join:
             errors.append("prompt_join must contain {p} and {x}")
+        if self.ld_alpha is not None and not 0 <= self.ld_alpha <= 1:
+            errors.append(f"ld_alpha must be in [0, 1], got {self.ld_alpha}")
+        if self.use_weighting and self.loss != "bt" and get_spec_or_none(self.loss, "sorts_batch"):
+            errors.append(f"use_weighting: WPO weights do not apply to loss {self.loss!r} (it sorts the batch)")
         if not 0 <= self.label_smoothing < 0.5:
             errors.append("label_smoothing must be in [0, 0.5)")
         if self.quality_prompt_file and not os.path.isfile(self.quality_prompt_file):

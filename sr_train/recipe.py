@@ -166,12 +166,16 @@ def train(cfg: TrainConfig) -> Path:
     ref_model, ref_cached = None, None
     if not get_spec(cfg.loss).reference_free:
         if cfg.reference == "precompute":
-            key = cache_key(weights_id(cfg.model), {"dtype": str(model.dtype), "bf16": use_bf16(cfg)}, examples)
+            settings = {"dtype": str(model.dtype), "bf16": use_bf16(cfg)}
+            if cfg.ld_alpha is not None:  # the cache then holds the tails past the shared length too
+                settings["ld_tails"] = True
+            key = cache_key(weights_id(cfg.model), settings, examples)
             with args.main_process_first(desc="reference log-probs"):
                 refs, ref_cached = cached_reference_logps(
                     model.to(args.device), examples, cfg.ref_cache_dir, key, pad_token_id=tokenizer.pad_token_id,
                     batch_size=cfg.ref_batch_size, device=args.device,
-                    autocast=autocast_context(use_bf16(cfg), args.device), progress=args.process_index == 0)
+                    autocast=autocast_context(use_bf16(cfg), args.device), progress=args.process_index == 0,
+                    tails=cfg.ld_alpha is not None)
             attach(examples, refs)
         elif not cfg.lora:
             ref_model = live_reference(model, args.device)
@@ -182,5 +186,6 @@ def train(cfg: TrainConfig) -> Path:
     trainer = PreferenceTrainer(
         model=model, ref_model=ref_model,
         callbacks=[MergedCheckpointCallback()] if cfg.lora and cfg.save_merged else None,
-        loss_name=cfg.loss, loss_params=loss_params(cfg), **common)
+        loss_name=cfg.loss, loss_params=loss_params(cfg), ld_alpha=cfg.ld_alpha, use_weighting=cfg.use_weighting,
+        token_stats=cfg.token_stats, **common)
     return run_and_save(trainer, cfg, tokenizer)

@@ -30,3 +30,19 @@ def test_composite_loss_logs_each_component(tiny_dir, pairs_file, tmp_path):
     for r in metrics(out):
         assert r["loss"] == pytest.approx(r["loss/dpo"] + 0.5 * r["loss/sft_batch"], rel=1e-5)
         assert r["loss/sft_batch"] > 0
+
+
+def test_ld_dpo_caches_its_reference_tails_under_its_own_key_and_diagnostics_are_logged(tiny_dir, pairs_file,
+                                                                                         tmp_path):
+    base = {"loss": "dpo", "batch-size": 4, "max-steps": 2}
+    ok(sr_train(common(tiny_dir, pairs_file, tmp_path / "plain", **base)))
+    ok(sr_train(common(tiny_dir, pairs_file, tmp_path / "ld", **base, **{"ld-alpha": 0.5, "use-weighting": "true",
+                                                                           "token-stats": "true"})))
+    from safetensors.torch import load_file
+
+    caches = sorted((tmp_path / "refcache").glob("*.safetensors"), key=lambda p: len(load_file(str(p))))
+    assert len(caches) == 2 and "ref_chosen_tail" in load_file(str(caches[1]))
+    rows = metrics(tmp_path / "ld")
+    for r in rows:
+        assert 0 < r["entropy"] and 0 <= r["mean_token_accuracy"] <= 1 and "logits/chosen" in r
+    assert rows[1]["num_tokens"] > rows[0]["num_tokens"] > 0

@@ -211,3 +211,45 @@ def test_orpo_and_cpo_presets_equal_trl(models, tokenised_batch, preset):
     assert out.losses.mean().item() == pytest.approx(total.item(), abs=1e-5, rel=1e-5)
     assert set(out.components) == {f"{preset}_pair", "sft_batch"}
     assert_same_grads(grads_of(policy), theirs)
+
+
+def _our_trainer(policy, ref, tmp_path, loss: str, **kwargs):
+    from transformers import TrainingArguments
+
+    from sr_train.collator import PairCollator
+    from sr_train.recipe import ListDataset
+    from sr_train.trainer import PreferenceTrainer
+
+    args = TrainingArguments(output_dir=str(tmp_path), use_cpu=True, report_to=[], remove_unused_columns=False)
+    return PreferenceTrainer(model=policy, args=args, train_dataset=ListDataset([{}]), data_collator=PairCollator(0),
+                             loss_name=loss, loss_params=LossParams(beta=BETA), global_batch_size=8,
+                             ref_model=ref, **kwargs)
+
+
+@pytest.mark.parametrize("case", ["ld_alpha", "use_weighting", "ld_alpha+use_weighting+bco_pair"])
+def test_ld_dpo_wpo_and_diagnostics_equal_trl(models, case, tmp_path):
+    """LD-DPO (ld_alpha) and WPO (use_weighting) through our trainer's one forward, and TRL's diagnostics."""
+    tok, policy, ref = models
+    trl_extra = {"ld_alpha": 0.3 if "ld_alpha" in case else None, "use_weighting": "use_weighting" in case}
+    loss_type = ["sigmoid", "bco_pair"] if "bco_pair" in case else ["sigmoid"]
+    args = DPOConfig(output_dir=str(tmp_path), loss_type=loss_type, beta=BETA, per_device_train_batch_size=8,
+                     report_to=[], gradient_checkpointing=False, use_cpu=True, bf16=False, max_length=None,
+                     **trl_extra)
+    trainer = DPOTrainer(model=policy, ref_model=copy.deepcopy(ref), args=args,
+                         train_dataset=Dataset.from_list(conversational_rows()), processing_class=tok)
+    batch = next(iter(trainer.get_train_dataloader()))
+    policy.zero_grad()
+    value = trainer.compute_loss(trainer.model, batch)
+    value.backward()
+    theirs, trl_metrics = grads_of(policy), {k: v[-1] for k, v in trainer._metrics["train"].items()}
+
+    ours = _our_trainer(policy, ref.requires_grad_(False), tmp_path, ",".join(
+        {"sigmoid": "dpo", "bco_pair": "bco_pair"}[t] for t in loss_type), token_stats=True, **trl_extra)
+    policy.zero_grad()
+    loss = ours.compute_loss(ours.model, batch)
+    loss.backward()
+    assert loss.item() == pytest.approx(value.item(), abs=1e-5, rel=1e-5)
+    assert_same_grads(grads_of(policy), theirs)
+    for key in ("entropy", "mean_token_accuracy", "logits/chosen", "logits/rejected"):
+        total, count = torch.stack(ours._metrics[key]).sum(0).tolist()
+        assert total / count == pytest.approx(trl_metrics[key], abs=1e-5, rel=1e-5), key
