@@ -17,7 +17,7 @@ import types
 import typing
 
 from sr_train.config import TrainConfig, load_yaml
-from sr_train.losses import get_spec
+from sr_train.losses import get_spec, loss_help
 from sr_train.recipe import train
 from sr_train.resume import ResumeError
 
@@ -40,6 +40,8 @@ def _parse_bool(text: str) -> bool:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="sr-train", description=__doc__,
+                                     epilog="losses (h: policy-vs-reference margin, r+/r-: log-ratios):\n"
+                                     + loss_help().replace("%", "%%"),
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--config", help="YAML file of config fields (command-line flags override it)")
     parser.add_argument("--dry-run", action="store_true",

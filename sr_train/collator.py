@@ -1,7 +1,7 @@
 """Pad tokenised pairs into one batch: rows [chosen_0..chosen_{B-1}, rejected_0..rejected_{B-1}] (TRL's layout).
 
 Each view (x, and p+x when present) becomes input_ids / attention_mask / completion_mask, right-padded;
-precomputed reference log-probs and quality scores ride along as float tensors.
+precomputed reference log-probs, quality scores and per-pair weights ride along as float tensors.
 With `aug_shared_prefix`, the p+x view comes split for the shared-prefix forward instead: `augp_*` (n rows: each
 pair's prefix p+x, left-padded) and `augr_*` (2n rows [chosen; rejected]: the responses alone, right-padded); the
 concatenated `aug_*` tensors are then not built (nothing reads them, and they would be padded and copied each step).
@@ -13,7 +13,8 @@ from dataclasses import dataclass
 
 import torch
 
-REF_KEYS = ("ref_chosen", "ref_rejected", "ref_aug_chosen", "ref_aug_rejected")
+REF_KEYS = ("ref_chosen", "ref_rejected", "ref_aug_chosen", "ref_aug_rejected", "ref_chosen_tail",
+            "ref_rejected_tail")
 
 
 def pad_view(prompts: list[list[int]], completions: list[list[int]], pad_id: int,
@@ -65,7 +66,7 @@ class PairCollator:
                            [f["aug_chosen_ids"] for f in features] + [f["aug_rejected_ids"] for f in features],
                            self.pad_token_id, self.pad_to_multiple_of)
             batch.update({f"aug_{k}": v for k, v in aug.items()})
-        for key in (*REF_KEYS, "score_chosen", "score_rejected"):
+        for key in (*REF_KEYS, "score_chosen", "score_rejected", "weight"):
             if all(f.get(key) is not None for f in features):
                 batch[key] = torch.tensor([float(f[key]) for f in features], dtype=torch.float32)
         return batch

@@ -14,8 +14,16 @@ from typing import Any
 import yaml
 
 from sr_train.artifacts.assets import resolve
-from sr_train.losses import LOSSES, base_loss_name
+from sr_train.losses import F_DIVERGENCES, LOSSES, PRESETS, base_loss_name, components, get_spec, loss_weights
 from sr_train.refine import QUALITY_PROMPT
+
+
+def get_spec_or_none(loss: str, attribute: str) -> object:
+    """An attribute of a loss's spec, None when the name is unknown (reported elsewhere)."""
+    try:
+        return getattr(get_spec(loss), attribute)
+    except KeyError:
+        return None
 
 
 def _f(default: Any, help: str, **kw: Any) -> Any:
@@ -39,7 +47,10 @@ class TrainConfig:
     max_length: int = _f(512, "max tokens of prompt + response (paper: 512)")
     max_prompt_length: int = _f(256, "prompt kept to its last N tokens when the pair is too long [our default: 256]")
     # --- the loss
-    loss: str = _f("sr-dpo", "loss name: dpo, ipo, sr-dpo, sr-ipo, hinge, robust, cdpo, simpo, odpo, sft, bt")
+    loss: str = _f("sr-dpo", "loss name (see the list below), a preset (rpo, mpo, cpo, orpo; sr-rpo ... with the "
+                   "refinement), bt, or a comma list of losses summed with --loss-weights (YAML: a list)")
+    loss_weights: str | None = _f(None, "weights of a comma-list loss's components, e.g. '1,0.5' (YAML: a list); "
+                                  "default: the preset's, else 1 each")
     beta: float = _f(0.1, "beta (IPO's tau for ipo / sr-ipo); paper: 0.1")
     lam: float = _f(0.5, "lambda, weight of the refinement term for sr-* (paper searched 0.1/0.3/0.5/1)")
     refine: str = _f("prompt", "refinement Delta: 'prompt' (beta*h_p, the paper's) or 'naive' (detached beta*h)",
@@ -52,6 +63,19 @@ class TrainConfig:
     label_smoothing: float = _f(0.0, "epsilon: assumed label-flip rate for robust and cdpo")
     simpo_gamma: float = _f(0.5, "SimPO target margin gamma (reference-free, length-normalised)")
     odpo_alpha: float = _f(1.0, "ODPO offset scale: offset = alpha * log(score_chosen - score_rejected)")
+    discopop_tau: float = _f(0.05, "DiscoPOP temperature tau (TRL's default, the paper's)")
+    f_divergence: str = _f("reverse_kl", "f-divergence regulariser of the margin losses (f-DPO, as TRL's "
+                           "f_divergence_type): reverse_kl (DPO), forward_kl, js_divergence, alpha_divergence",
+                           choices=F_DIVERGENCES)
+    f_alpha: float = _f(0.5, "alpha of --f-divergence alpha_divergence (TRL's f_alpha_divergence_coef)")
+    ld_alpha: float | None = _f(None, "LD-DPO alpha in [0, 1]: log-probs past the shorter response of each pair are "
+                                "scaled by alpha, policy and reference (Liu+ 2024; TRL ld_alpha; None: off)")
+    use_weighting: bool = _f(False, "WPO: weight each pair by exp(mean log p - log sum p^2) of y+ times y-, from the "
+                             "policy, detached (Zhou+ 2024; TRL use_weighting)")
+    token_stats: bool = _f(False, "log TRL's diagnostics (entropy, mean_token_accuracy, logits/chosen|rejected) from "
+                           "the gradient forward's chunks, no extra forward", resume_safe=True)
+    alphapo_alpha: float = _f(0.0, "AlphaPO reward shape for cpo_* / alphapo: reward (1 - p^-a)/a of p = exp(mean "
+                              "log-prob) (TRL CPOConfig alpha; 0: log-prob rewards)")
     # --- optimisation
     optimizer: str = _f("rmsprop", "rmsprop (paper) or adamw", choices=("rmsprop", "adamw"))
     learning_rate: float = _f(5e-7, "peak learning rate (paper: 5e-7)")
@@ -109,6 +133,22 @@ class TrainConfig:
     resume: str = _f("auto", "'auto' (resume from the last complete checkpoint in output_dir), 'never', or a path",
                      resume_safe=True)
 
+    def __post_init__(self) -> None:
+        """YAML lists of losses / weights become the comma strings the command line takes."""
+        if isinstance(self.loss, (list, tuple)):
+            self.loss = ",".join(str(x) for x in self.loss)
+        if isinstance(self.loss_weights, (list, tuple)):
+            self.loss_weights = ",".join(str(float(x)) for x in self.loss_weights)
+
+    def loss_weight_values(self) -> tuple[float, ...] | None:
+        """--loss-weights as numbers (None: the defaults)."""
+        if self.loss_weights is None:
+            return None
+        try:
+            return tuple(float(w) for w in str(self.loss_weights).split(","))
+        except ValueError:
+            raise ValueError(f"loss_weights must be comma-separated numbers, got {self.loss_weights!r}") from None
+
     def resolved(self) -> TrainConfig:
         """A copy with `builtin:` model / data names replaced by their local paths."""
         return dataclasses.replace(self, model=resolve(self.model), data=resolve(self.data))
@@ -125,8 +165,19 @@ class TrainConfig:
             errors.append("model is required (--model)")
         if not self.data:
             errors.append("data is required (--data)")
-        if self.loss not in LOSSES and self.loss != "bt":
-            errors.append(f"loss {self.loss!r} unknown; choose from {', '.join([*LOSSES, 'bt'])}")
+        if self.loss != "bt":
+            try:
+                loss_weights(self.loss, self.loss_weight_values())
+                if "exo_pair" in {n.removeprefix("sr-") for n in components(self.loss)[0]} and not self.label_smoothing:
+                    errors.append("loss exo_pair needs label_smoothing > 0 (its eps; the EXO paper suggests 1e-3)")
+                if self.f_divergence != "reverse_kl" and not get_spec(self.loss).f_divergence:
+                    allowed = [n for n, s in LOSSES.items() if s.f_divergence]
+                    errors.append(f"f_divergence {self.f_divergence!r} applies only to losses {allowed}, not "
+                                  f"{self.loss!r}")
+            except KeyError as e:
+                errors.append(f"loss {self.loss!r} unknown ({e.args[0]}; or a preset {sorted(PRESETS)}, or bt)")
+            except ValueError as e:
+                errors.append(str(e))
         for f in dataclasses.fields(self):
             choices = f.metadata.get("choices")
             if choices and getattr(self, f.name) not in choices:
@@ -141,6 +192,10 @@ class TrainConfig:
             errors.append("batch_size must be a multiple of micro_batch_size")
         if "{p}" not in self.prompt_join or "{x}" not in self.prompt_join:
             errors.append("prompt_join must contain {p} and {x}")
+        if self.ld_alpha is not None and not 0 <= self.ld_alpha <= 1:
+            errors.append(f"ld_alpha must be in [0, 1], got {self.ld_alpha}")
+        if self.use_weighting and self.loss != "bt" and get_spec_or_none(self.loss, "sorts_batch"):
+            errors.append(f"use_weighting: WPO weights do not apply to loss {self.loss!r} (it sorts the batch)")
         if not 0 <= self.label_smoothing < 0.5:
             errors.append("label_smoothing must be in [0, 0.5)")
         if self.quality_prompt_file and not os.path.isfile(self.quality_prompt_file):

@@ -6,6 +6,7 @@ Row shapes understood (detected per row):
 - UltraFeedback-binarized: `chosen` / `rejected` are message lists ending with the assistant turn, optional
   `score_chosen` / `score_rejected`;
 - flat: `prompt` (string or message list), `chosen`, `rejected` strings, optional scores.
+Any shape may carry a per-pair `weight` (finite, >= 0) scaling that pair's loss (see `normalise_weights`).
 Bad rows raise DataError naming source and row, or (on_bad_row='skip') are counted by reason in a DataReport.
 """
 
@@ -138,7 +139,29 @@ def normalise_row(row: dict) -> dict:
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
                 raise DataError(f"{key} must be a finite number, got {value!r}")
             out[key] = float(value)
+    weight = row.get("weight")
+    if weight is not None:
+        if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not math.isfinite(weight) or weight < 0:
+            raise DataError(f"weight must be a finite number >= 0, got {weight!r}")
+        out["weight"] = float(weight)
     return out
+
+
+def normalise_weights(examples: list[dict], source: str) -> dict[str, Any] | None:
+    """Per-pair weights divided by their mean over the kept pairs, so they average 1 (the loss keeps its scale and
+    the learning rate its meaning); a pair without a weight counts as 1. Each pair's loss is multiplied by its
+    weight and the batch loss stays the mean over pairs. Returns the summary for data_report (None: no weights)."""
+    given = [e.get("weight") for e in examples]
+    if all(w is None for w in given):
+        return None
+    raw = [1.0 if w is None else w for w in given]
+    mean = sum(raw) / len(raw)
+    if mean <= 0:
+        raise DataError(f"{source}: every pair's weight is 0")
+    for e, w in zip(examples, raw):
+        e["weight"] = w / mean
+    return {"rows_with_weight": sum(w is not None for w in given), "raw_mean": mean, "raw_min": min(raw),
+            "raw_max": max(raw), "zero_weight": sum(w == 0 for w in raw), "normalisation": "divided by the mean"}
 
 
 def load_pairs(source: str, split: str = "train", config: str | None = None, max_rows: int | None = None,

@@ -24,7 +24,7 @@ import functools
 import inspect
 from collections.abc import Iterator
 from contextvars import ContextVar
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 import torch
 
@@ -61,19 +61,38 @@ def numeric_path(path: NumericPath, device: torch.device | str) -> Iterator[Nume
         _PATH.reset(token)
 
 
+TOKEN_STATS = ("entropy", "mean_logits", "is_top1", "log_sum_sq_probs")  # per-token diagnostics, no gradient
+
+
+def _chunk_stats(logits: torch.Tensor, lse: torch.Tensor, labels: torch.Tensor, stats: dict, rows: slice) -> None:
+    """TRL's per-token diagnostics of one chunk of float32 logits: entropy, mean logit, whether the label is the
+    argmax, and log sum_v p_v^2 (WPO's normaliser)."""
+    logp = logits - lse[:, None]
+    probs = logp.exp()
+    stats["entropy"][rows] = -(probs * logp).sum(-1)
+    stats["mean_logits"][rows] = logits.mean(-1)
+    stats["is_top1"][rows] = (logits.argmax(-1) == labels).float()
+    stats["log_sum_sq_probs"][rows] = (2 * logp).logsumexp(-1)
+
+
 class _FusedLinearLogps(torch.autograd.Function):
     """logp[t] = log softmax(h[t] @ W^T)[label[t]], chunked; saves only h, W, labels and logsumexp."""
 
     @staticmethod
-    def forward(ctx, hidden: torch.Tensor, weight: torch.Tensor, labels: torch.Tensor, dtype: torch.dtype):
+    def forward(ctx, hidden: torch.Tensor, weight: torch.Tensor, labels: torch.Tensor, dtype: torch.dtype,
+                stats: dict | None = None):
         chunk = max(64, CHUNK_ELEMENTS // weight.shape[0])
         w = weight.to(dtype)
         out = torch.empty(labels.shape, dtype=torch.float32, device=hidden.device)
         lse = torch.empty_like(out)
+        if stats is not None:
+            stats.update({k: torch.empty_like(out) for k in TOKEN_STATS})
         for i in range(0, labels.numel(), chunk):
             logits = (hidden[i:i + chunk].to(dtype) @ w.T).float()
             lse[i:i + chunk] = logits.logsumexp(-1)
             out[i:i + chunk] = logits.gather(-1, labels[i:i + chunk, None]).squeeze(-1) - lse[i:i + chunk]
+            if stats is not None:
+                _chunk_stats(logits, lse[i:i + chunk], labels[i:i + chunk], stats, slice(i, i + chunk))
         ctx.save_for_backward(hidden, weight, labels, lse)
         ctx.dtype, ctx.chunk = dtype, chunk
         return out
@@ -96,7 +115,7 @@ class _FusedLinearLogps(torch.autograd.Function):
                 grad_h[i:i + chunk] = (g @ w).to(hidden.dtype)
             if grad_w is not None:
                 grad_w += (g.T @ h).float()
-        return grad_h, None if grad_w is None else grad_w.to(weight.dtype), None, None
+        return grad_h, None if grad_w is None else grad_w.to(weight.dtype), None, None, None
 
 
 def _sharded(head: torch.nn.Linear) -> bool:
@@ -258,3 +277,73 @@ def aug_view_logps(model: torch.nn.Module, batch: dict[str, torch.Tensor]) -> tu
         return shared_prefix_logps(model, batch["augp_input_ids"], batch["augp_attention_mask"],
                                    batch["augr_input_ids"], batch["augr_attention_mask"])
     return view_logps(model, batch, "aug_")
+
+
+@dataclass
+class SequenceParts:
+    """Per-row parts of one view's forward: summed response log-probs and lengths (as sequence_logps), the sum past
+    each pair's shared length (LD-DPO's tail, with gradient) and per-row sums of TOKEN_STATS (no gradient)."""
+
+    logps: torch.Tensor
+    lengths: torch.Tensor
+    tail: torch.Tensor | None = None
+    stats: dict[str, torch.Tensor] = field(default_factory=dict)
+
+
+def shared_lengths(completion_mask: torch.Tensor) -> torch.Tensor:
+    """min(|y+|, |y-|) for each of the 2n rows [chosen; rejected] of a collated view."""
+    lengths = completion_mask.sum(-1)
+    n = lengths.shape[0] // 2
+    shared = torch.minimum(lengths[:n], lengths[n:])
+    return torch.cat([shared, shared])
+
+
+def sequence_parts(model: torch.nn.Module, input_ids: torch.Tensor, attention_mask: torch.Tensor,
+                   completion_mask: torch.Tensor, shared: torch.Tensor | None = None, stats: bool = False,
+                   fused: bool | None = None) -> SequenceParts:
+    """sequence_logps plus, from the same forward and the same chunks, the tail past `shared` response tokens per
+    row (when given) and the per-row sums of TOKEN_STATS (when `stats`)."""
+    inner = _inner(model)
+    mask = completion_mask[:, 1:].bool()
+    fused = use_fused(inner, fused)
+    with hidden_states_out(inner) if fused else contextlib.nullcontext() as weight:
+        out = model(input_ids=input_ids, attention_mask=attention_mask, use_cache=False).logits
+    pred, labels = out[:, :-1], input_ids[:, 1:]
+    token_stats: dict | None = {} if stats else None
+    if weight is not None:
+        per_token = _FusedLinearLogps.apply(pred[mask], weight, labels[mask], _compute_dtype(weight), token_stats)
+    else:
+        per_token = _logits_token_values(pred, labels, mask, token_stats)
+    rows = torch.arange(mask.shape[0], device=mask.device)[:, None].expand_as(mask)[mask]
+
+    def row_sum(values: torch.Tensor) -> torch.Tensor:
+        return torch.zeros(mask.shape[0], dtype=torch.float32, device=mask.device).index_add(0, rows, values)
+
+    parts = SequenceParts(row_sum(per_token), mask.sum(-1).to(torch.float32))
+    if shared is not None:
+        past = (mask.cumsum(-1) > shared.to(mask.device)[:, None])[mask]
+        parts.tail = row_sum(per_token * past)
+    if token_stats is not None:
+        parts.stats = {k: row_sum(v) for k, v in token_stats.items()}
+    return parts
+
+
+def _logits_token_values(logits: torch.Tensor, labels: torch.Tensor, mask: torch.Tensor,
+                         stats: dict | None) -> torch.Tensor:
+    """The logits path: per-token log-probs at masked positions (and TOKEN_STATS into `stats`, no gradient)."""
+    picked, picked_labels = logits[mask], labels[mask]
+    values = token_logps(picked, picked_labels)
+    if stats is not None:
+        stats.update({k: torch.empty(picked_labels.shape, device=logits.device) for k in TOKEN_STATS})
+        with torch.no_grad():
+            for i in range(0, picked_labels.numel(), 1024):
+                block = picked[i:i + 1024].float()
+                _chunk_stats(block, block.logsumexp(-1), picked_labels[i:i + 1024], stats, slice(i, i + 1024))
+    return values
+
+
+def view_parts(model: torch.nn.Module, batch: dict[str, torch.Tensor], ld: bool = False,
+               stats: bool = False) -> SequenceParts:
+    """sequence_parts of the x view of a collated batch; `ld`: the tails past each pair's shared length."""
+    shared = shared_lengths(batch["completion_mask"][:, 1:]) if ld else None
+    return sequence_parts(model, batch["input_ids"], batch["attention_mask"], batch["completion_mask"], shared, stats)

@@ -100,6 +100,8 @@ def tokenize_pair(tok: PreTrainedTokenizerBase, pair: dict, s: TokenizeSettings,
         raise ValueError("response truncated to nothing (prompt fills max_length)")
     out = {"prompt_ids": prompt, "chosen_ids": chosen, "rejected_ids": rejected, "row": pair["row"],
            "score_chosen": pair.get("score_chosen"), "score_rejected": pair.get("score_rejected")}
+    if pair.get("weight") is not None:
+        out["weight"] = pair["weight"]
     if s.quality_prompt is not None:
         aug_msgs = join_prompt(pair["prompt"], s.quality_prompt, s.prompt_join)
         a_full, ac_full, ar_full = encode_view(tok, aug_msgs, pair["chosen"], pair["rejected"], chat)

@@ -18,7 +18,7 @@ from sr_train.artifacts.runs import METRICS, QUALITY_PROMPT_LABEL, QUALITY_PROMP
 from sr_train.artifacts.weights import weights_id
 from sr_train.collator import PairCollator
 from sr_train.config import TrainConfig
-from sr_train.data import load_pairs
+from sr_train.data import load_pairs, normalise_weights
 from sr_train.losses import LossParams, get_spec, needs_aug_view
 from sr_train.pairs import TokenizeSettings, tokenize_pairs
 from sr_train.policy import as_reference, disable_dropout, live_reference, with_lora
@@ -64,7 +64,13 @@ def prepare_examples(cfg: TrainConfig, tokenizer) -> tuple[list[dict], dict]:
         if any(e["score_chosen"] is None for e in examples):
             raise ValueError(f"loss {cfg.loss!r} needs score_chosen / score_rejected in every row of {cfg.data}")
         examples = _scored_pairs(examples, cfg, report)
-    return examples, report.to_dict()
+    out = report.to_dict()
+    if (weights := normalise_weights(examples, cfg.data)) is not None:
+        if preference and get_spec(cfg.loss).sorts_batch:
+            raise ValueError(f"{cfg.data} has a weight column, but loss {cfg.loss!r} sorts the batch (pairs are "
+                             "re-matched): per-pair weights do not apply")
+        out["weights"] = weights
+    return examples, out
 
 
 def _scored_pairs(examples: list[dict], cfg: TrainConfig, report) -> list[dict]:
@@ -92,6 +98,12 @@ def quality_prompt_facts(cfg: TrainConfig) -> dict[str, str]:
     """p's text as trained (from quality_prompt_file when given) and its label, for run_config.json."""
     text = cfg.quality_prompt_text()
     return {QUALITY_PROMPT_USED: text, QUALITY_PROMPT_LABEL: prompt_label(text)}
+
+
+def loss_params(cfg: TrainConfig) -> LossParams:
+    return LossParams(cfg.beta, cfg.lam, cfg.refine, cfg.ipo_norm, cfg.label_smoothing, cfg.simpo_gamma,
+                      cfg.odpo_alpha, discopop_tau=cfg.discopop_tau, f_divergence=cfg.f_divergence,
+                      f_alpha=cfg.f_alpha, alphapo_alpha=cfg.alphapo_alpha, loss_weights=cfg.loss_weight_values())
 
 
 def write_run_config(cfg: TrainConfig, out_dir: Path, **facts) -> None:
@@ -163,9 +175,8 @@ def train(cfg: TrainConfig) -> Path:
         model = with_lora(model, cfg)
     trainer = PreferenceTrainer(
         model=model, callbacks=[MergedCheckpointCallback()] if cfg.lora and cfg.save_merged else None,
-        loss_name=cfg.loss, loss_params=LossParams(cfg.beta, cfg.lam, cfg.refine, cfg.ipo_norm, cfg.label_smoothing,
-                                                   cfg.simpo_gamma, cfg.odpo_alpha),
-        logps_fused=cfg.logps_path == "fused", **common)
+        loss_name=cfg.loss, loss_params=loss_params(cfg), ld_alpha=cfg.ld_alpha, use_weighting=cfg.use_weighting,
+        token_stats=cfg.token_stats, logps_fused=cfg.logps_path == "fused", **common)
     ref_cached = set_up_reference(trainer, cfg, examples, tokenizer.pad_token_id)
     if args.process_index == 0:
         write_run_config(cfg, out_dir, **facts, logps_fused=trainer.numeric.fused, reference_cached=ref_cached)
@@ -184,12 +195,14 @@ def set_up_reference(trainer: PreferenceTrainer, cfg: TrainConfig, examples: lis
         if not cfg.lora:
             trainer.ref_model = live_reference(model, args.device, param_dtype)
         return None
-    key = cache_key(weights_id(cfg.model), {
-        "dtype": str(model.dtype), **numeric.key(), "ref_param_dtype": str(param_dtype),
-        "attn_implementation": cfg.attn_implementation}, examples)
+    settings = {"dtype": str(model.dtype), **numeric.key(), "ref_param_dtype": str(param_dtype),
+                "attn_implementation": cfg.attn_implementation}
+    if cfg.ld_alpha is not None:  # the cache then holds the tails past the shared length too
+        settings["ld_tails"] = True
+    key = cache_key(weights_id(cfg.model), settings, examples)
     with args.main_process_first(desc="reference log-probs"), as_reference(model.to(args.device), param_dtype) as ref:
         refs, cached = cached_reference_logps(
             ref, examples, cfg.ref_cache_dir, key, pad_token_id=pad_token_id, batch_size=cfg.ref_batch_size,
-            device=args.device, path=numeric, progress=args.process_index == 0)
+            device=args.device, path=numeric, progress=args.process_index == 0, tails=cfg.ld_alpha is not None)
     attach(examples, refs)
     return cached

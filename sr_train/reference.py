@@ -18,7 +18,7 @@ from safetensors.torch import load_file, save_file
 from tqdm.auto import tqdm
 
 from sr_train.collator import PairCollator
-from sr_train.logps import NumericPath, numeric_path, view_logps
+from sr_train.logps import NumericPath, numeric_path, view_logps, view_parts
 
 FP32_PATH = NumericPath()
 
@@ -36,14 +36,17 @@ def cache_key(model_id: dict, settings: dict, examples: list[dict]) -> str:
 @torch.no_grad()
 def compute_reference_logps(model: torch.nn.Module, examples: list[dict], pad_token_id: int, batch_size: int,
                             device: torch.device, path: NumericPath = FP32_PATH,
-                            progress: bool = True) -> dict[str, torch.Tensor]:
+                            progress: bool = True, tails: bool = False) -> dict[str, torch.Tensor]:
     """ref_chosen / ref_rejected (and ref_aug_* when the p+x view exists) for every example, in order, computed on
-    the numeric path `path` (the one the policy trains on)."""
+    the numeric path `path` (the one the policy trains on); with `tails`, also ref_chosen_tail / ref_rejected_tail,
+    the x view's sums past each pair's shared length (LD-DPO)."""
     collate = PairCollator(pad_token_id)
     with_aug = "aug_prompt_ids" in examples[0]
     out: dict[str, list[torch.Tensor]] = {k: [] for k in ("ref_chosen", "ref_rejected")}
     if with_aug:
         out.update(ref_aug_chosen=[], ref_aug_rejected=[])
+    if tails:
+        out.update(ref_chosen_tail=[], ref_rejected_tail=[])
     was_training = model.training
     model.eval()
     for i in tqdm(range(0, len(examples), batch_size), desc="reference log-probs", disable=not progress):
@@ -54,6 +57,10 @@ def compute_reference_logps(model: torch.nn.Module, examples: list[dict], pad_to
                 logps, _ = view_logps(model, batch, prefix)
                 out[f"ref_{prefix}chosen"].append(logps[:n].float().cpu())
                 out[f"ref_{prefix}rejected"].append(logps[n:].float().cpu())
+            if tails:
+                tail = view_parts(model, batch, ld=True).tail
+                out["ref_chosen_tail"].append(tail[:n].float().cpu())
+                out["ref_rejected_tail"].append(tail[n:].float().cpu())
     model.train(was_training)
     return {k: torch.cat(v) for k, v in out.items()}
 

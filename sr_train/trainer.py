@@ -19,7 +19,7 @@ from transformers.trainer_pt_utils import LengthGroupedSampler
 from sr_train.artifacts.files import append_jsonl
 from sr_train.artifacts.models import is_peft, save_plain
 from sr_train.artifacts.runs import checkpoint_name, merged_dir
-from sr_train.logps import NumericPath, aug_view_logps, numeric_path, view_logps
+from sr_train.logps import NumericPath, SequenceParts, aug_view_logps, numeric_path, view_logps, view_parts
 from sr_train.losses import LossParams, PairLogps, compute_loss, get_spec, needs_aug_view
 
 
@@ -82,6 +82,11 @@ class MetricsTrainer(Trainer):
         v = self.accelerator.gather(values.detach().float().reshape(-1))
         self._metrics[name].append(torch.stack([v.sum(), torch.tensor(float(v.numel()), device=v.device)]))
 
+    def _gather_ratio(self, name: str, numerator: torch.Tensor, denominator: torch.Tensor) -> None:
+        """Collect a sum and its count (e.g. over tokens); the log reports total sum / total count of the window."""
+        v = self.accelerator.gather(torch.stack([numerator.detach().float(), denominator.detach().float()])[None])
+        self._metrics[name].append(v.sum(0))
+
     def _count_tokens(self, inputs: dict) -> None:
         self._tokens.append(self.accelerator.gather(inputs["attention_mask"].sum().reshape(1)).sum())
 
@@ -97,6 +102,8 @@ class MetricsTrainer(Trainer):
             logs["perf/tokens_per_s"] = tokens / max(now - self._last_log_time, 1e-9)
             self._tokens, self._last_log_time = [], now
             logs["tuples_seen"] = self.state.global_step * self.global_batch_size
+            self._num_tokens = getattr(self, "_num_tokens", 0) + tokens
+            logs["num_tokens"] = self._num_tokens  # cumulative attended tokens (TRL's num_tokens)
         self._metrics.clear()
         super().log(logs, start_time)
         if training_step and self.metrics_path and self.is_world_process_zero():
@@ -105,9 +112,12 @@ class MetricsTrainer(Trainer):
 
 class PreferenceTrainer(MetricsTrainer):
     def __init__(self, *args, loss_name: str, loss_params: LossParams, ref_model: torch.nn.Module | None = None,
-                 logps_fused: bool = True, **kwargs):
+                 logps_fused: bool = True, ld_alpha: float | None = None, use_weighting: bool = False,
+                 token_stats: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.loss_name, self.loss_params = loss_name, loss_params
+        # LD-DPO's alpha, WPO weights, TRL's per-token diagnostics: all from the x view's one forward (view_parts)
+        self.ld_alpha, self.use_weighting, self.token_stats = ld_alpha, use_weighting, token_stats
         self.spec = get_spec(loss_name)
         self.ref_model = ref_model
         # the numeric path of every log-prob this trainer computes; a cached reference must be made on the same one.
@@ -144,25 +154,65 @@ class PreferenceTrainer(MetricsTrainer):
         return self._live_reference(model, inputs, prefix)
 
     # ----- the loss ------------------------------------------------------------------------------------------
+    def _ld_reference(self, model, inputs) -> tuple[torch.Tensor | None, torch.Tensor | None]:
+        """LD-DPO's reference log-probs: shared + alpha * tail, from the batch (cached tails) or a live forward."""
+        if self.spec.reference_free:
+            return None, None
+        n = inputs["input_ids"].shape[0] // 2
+        if "ref_chosen_tail" in inputs:
+            full = torch.cat([inputs["ref_chosen"], inputs["ref_rejected"]])
+            tail = torch.cat([inputs["ref_chosen_tail"], inputs["ref_rejected_tail"]])
+        else:
+            unwrapped = self.accelerator.unwrap_model(model)
+            with torch.no_grad():
+                if self.ref_model is not None:
+                    parts = view_parts(self.ref_model, inputs, ld=True)
+                elif is_peft(unwrapped):
+                    with unwrapped.disable_adapter():
+                        parts = view_parts(unwrapped, inputs, ld=True)
+                else:
+                    raise RuntimeError("no reference: precompute reference log-probs or pass ref_model")
+            full, tail = parts.logps, parts.tail
+        ld = full - (1 - self.ld_alpha) * tail
+        return ld[:n], ld[n:]
+
+    def _policy_view(self, model, inputs) -> tuple[torch.Tensor, torch.Tensor, SequenceParts | None]:
+        """(log-probs the loss reads, lengths, the forward's parts when LD-DPO / WPO / diagnostics need them)."""
+        if self.ld_alpha is None and not self.use_weighting and not self.token_stats:
+            return *view_logps(model, inputs), None
+        parts = view_parts(model, inputs, ld=self.ld_alpha is not None, stats=self.use_weighting or self.token_stats)
+        logps = parts.logps if self.ld_alpha is None else parts.logps - (1 - self.ld_alpha) * parts.tail
+        return logps, parts.lengths, parts
+
     def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
         with numeric_path(self.numeric, self.args.device):
             return self._compute_loss(model, inputs, return_outputs)
 
     def _compute_loss(self, model, inputs, return_outputs: bool):
         n = inputs["input_ids"].shape[0] // 2
-        logps, lengths = view_logps(model, inputs)
-        ref_c, ref_r = self._reference(model, inputs, "")
+        logps, lengths, parts = self._policy_view(model, inputs)
+        if self.ld_alpha is None:
+            ref_c, ref_r = self._reference(model, inputs, "")
+        else:
+            ref_c, ref_r = self._ld_reference(model, inputs)
         pair = PairLogps(chosen=logps[:n], rejected=logps[n:], chosen_len=lengths[:n], rejected_len=lengths[n:],
                          ref_chosen=ref_c, ref_rejected=ref_r,
-                         score_chosen=inputs.get("score_chosen"), score_rejected=inputs.get("score_rejected"))
+                         score_chosen=inputs.get("score_chosen"), score_rejected=inputs.get("score_rejected"),
+                         weight=inputs.get("weight"))
         if needs_aug_view(self.loss_name, self.loss_params.refine):
             with torch.no_grad():  # Delta is detached: the p+x forward builds no autograd graph
                 aug, _ = aug_view_logps(model, inputs)  # `model` as wrapped: compiled stays compiled
             pair.aug_chosen, pair.aug_rejected = aug[:n], aug[n:]
             pair.ref_aug_chosen, pair.ref_aug_rejected = self._reference(model, inputs, "aug_")
+        if self.use_weighting:  # WPO: each pair weighted by exp(mean_t log p_t - log sum_v p_v^2) of y+ times y-
+            aligned = torch.exp((parts.logps.detach() - parts.stats["log_sum_sq_probs"]) / parts.lengths.clamp(min=1))
+            wpo = aligned[:n] * aligned[n:]
+            pair.weight = wpo if pair.weight is None else pair.weight * wpo
         out = compute_loss(self.loss_name, pair, self.loss_params)
         loss = out.losses.mean()
         self._record(out, pair, inputs)
+        if parts is not None and parts.stats and self.token_stats:
+            self._record_token_stats(parts, n)
         return (loss, out) if return_outputs else loss
 
     def _record(self, out, pair: PairLogps, inputs: dict) -> None:
@@ -179,7 +229,19 @@ class PreferenceTrainer(MetricsTrainer):
             self._gather_mean("refine/accuracy_aug", (out.margin_aug > 0).float())
         if out.delta is not None:
             self._gather_mean("refine/delta", out.delta)
+        for name, value in out.components.items():  # a composite loss: each component's batch value
+            self._gather_mean(f"loss/{name}", value)
         self._count_tokens(inputs)
+
+
+    def _record_token_stats(self, parts: SequenceParts, n: int) -> None:
+        """TRL's diagnostics, token-weighted: entropy over all response tokens; for y+ / y- the mean logit, and for
+        y+ the share of tokens whose label is the argmax (mean_token_accuracy)."""
+        st, lengths = parts.stats, parts.lengths
+        self._gather_ratio("entropy", st["entropy"].sum(), lengths.sum())
+        self._gather_ratio("mean_token_accuracy", st["is_top1"][:n].sum(), lengths[:n].sum())
+        self._gather_ratio("logits/chosen", st["mean_logits"][:n].sum(), lengths[:n].sum())
+        self._gather_ratio("logits/rejected", st["mean_logits"][n:].sum(), lengths[n:].sum())
 
 
 class MergedCheckpointCallback(TrainerCallback):

@@ -113,3 +113,18 @@ def test_a_moved_clone_still_resumes_its_runs(tmp_path):
     assert settings_mismatch(cfg, tmp_path) is None
     other = TrainConfig(model="org/model", data="builtin:sr-pref-test", output_dir=str(tmp_path))
     assert "data: '/old/clone/sr_train/prefdata/train.jsonl' there" in settings_mismatch(other, tmp_path)
+
+
+def test_composite_loss_from_yaml_lists_and_flags(tmp_path):
+    cfg_file = tmp_path / "c.yaml"
+    cfg_file.write_text("model: m\ndata: d.jsonl\nloss: [sigmoid, bco_pair, sft_batch]\nloss_weights: [0.8, 0.2, 1]\n")
+    cfg, _ = config_from_args(["--config", str(cfg_file)])
+    assert (cfg.loss, cfg.loss_weight_values()) == ("sigmoid,bco_pair,sft_batch", (0.8, 0.2, 1.0))
+    cfg, _ = config_from_args(["--model", "m", "--data", "d", "--loss", "dpo,sft_batch", "--loss-weights", "1,0.5"])
+    assert cfg.loss_weight_values() == (1.0, 0.5)
+    with pytest.raises(ValueError, match="2 component"):
+        config_from_args(["--model", "m", "--data", "d", "--loss", "rpo", "--loss-weights", "1"])
+    with pytest.raises(ValueError, match="f_divergence 'forward_kl' applies only"):
+        config_from_args(["--model", "m", "--data", "d", "--loss", "bco_pair", "--f-divergence", "forward_kl"])
+    with pytest.raises(ValueError, match="exo_pair needs label_smoothing"):
+        config_from_args(["--model", "m", "--data", "d", "--loss", "sr-exo_pair"])

@@ -110,3 +110,20 @@ def test_hub_id_offline_fails_clearly(monkeypatch):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     with pytest.raises(Exception, match="Couldn't reach 'someorg/some-prefs'"):
         load_pairs("someorg/some-prefs")
+
+
+def test_weight_column_is_read_checked_and_normalised():
+    from sr_train.data import normalise_weights
+
+    flat = {"prompt": "Tips for sleep?", "chosen": "Keep a schedule.", "rejected": "No."}
+    assert normalise_row({**flat, "weight": 2})["weight"] == 2.0 and "weight" not in normalise_row(flat)
+    for bad in (-1, float("nan"), "2", True):
+        with pytest.raises(DataError, match="weight must be a finite number >= 0"):
+            normalise_row({**flat, "weight": bad})
+    examples = [{"weight": 3.0}, {}, {"weight": 0.0}, {"weight": 4.0}]
+    summary = normalise_weights(examples, "d.jsonl")
+    assert [e["weight"] for e in examples] == [1.5, 0.5, 0.0, 2.0]
+    assert summary["rows_with_weight"] == 3 and summary["raw_mean"] == 2.0
+    assert normalise_weights([{}, {}], "d.jsonl") is None
+    with pytest.raises(DataError, match="every pair's weight is 0"):
+        normalise_weights([{"weight": 0.0}], "d.jsonl")

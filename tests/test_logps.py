@@ -88,3 +88,35 @@ def test_fsdp2_sharded_head_takes_the_logits_path(tmp_path):
     proc = subprocess.run([sys.executable, "-c", FSDP2_SCRIPT], cwd=repo, capture_output=True, text=True,
                           timeout=300, env={**os.environ, "PYTHONPATH": str(repo), "OMP_NUM_THREADS": "1"})
     assert proc.returncode == 0 and proc.stdout.strip().endswith("ok"), proc.stderr[-3000:]
+
+
+def test_sequence_parts_fused_equals_logits_path_with_gradients():
+    """LD-DPO tails and TRL's per-token diagnostics: the fused head's chunks give the logits path's numbers and
+    gradients, and the parts sum to the plain sequence log-probs."""
+    from sr_train.logps import TOKEN_STATS, sequence_logps, sequence_parts, shared_lengths
+
+    model = tiny_model(50, seed=3)
+    g = torch.Generator().manual_seed(0)
+    ids = torch.randint(4, 50, (4, 12), generator=g)
+    attn = torch.ones_like(ids)
+    comp = torch.zeros_like(ids)
+    for i, (start, end) in enumerate([(3, 12), (5, 9), (4, 7), (3, 12)]):  # rows [c0, c1, r0, r1]
+        comp[i, start:end] = 1
+        attn[i, end:] = 0
+    shared = shared_lengths(comp[:, 1:])
+    assert shared.tolist() == [3, 4, 3, 4]  # min(|c0| 9, |r0| 3), min(|c1| 4, |r1| 9)
+    results = []
+    for fused in (True, False):
+        model.zero_grad()
+        parts = sequence_parts(model, ids, attn, comp, shared, stats=True, fused=fused)
+        (parts.logps - 0.7 * parts.tail).sum().backward()
+        results.append((parts, {n: p.grad.clone() for n, p in model.named_parameters()}))
+    (fp, fg), (lp, lg) = results
+    plain, _ = sequence_logps(model, ids, attn, comp, fused=False)
+    torch.testing.assert_close(fp.logps, plain.detach(), rtol=1e-5, atol=1e-5)
+    torch.testing.assert_close(fp.tail, lp.tail, rtol=1e-5, atol=1e-5)
+    assert (fp.tail.abs() > 0).tolist() == [True, False, False, True]  # only rows longer than their pair's other
+    for key in TOKEN_STATS:
+        torch.testing.assert_close(fp.stats[key], lp.stats[key], rtol=1e-5, atol=1e-5, msg=key)
+    for name in fg:
+        torch.testing.assert_close(fg[name], lg[name], rtol=1e-4, atol=1e-6, msg=name)
