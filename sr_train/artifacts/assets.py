@@ -9,6 +9,7 @@ import importlib.util
 import os
 from pathlib import Path
 
+from sr_train.artifacts.errors import UserError
 from sr_train.artifacts.models import export_hf
 
 SMOLLM2_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
@@ -64,5 +65,5 @@ def resolve(name: str) -> str:
         return name
     key = name.removeprefix("builtin:")
     if key not in BUILTINS:
-        raise ValueError(f"unknown builtin asset {name!r}; known: {', '.join('builtin:' + k for k in BUILTINS)}")
+        raise UserError(f"unknown builtin asset {name!r}; known: {', '.join('builtin:' + k for k in BUILTINS)}")
     return str(BUILTINS[key]())
