@@ -15,6 +15,7 @@ import dataclasses
 import json
 import os
 import sys
+import typing
 from collections.abc import Callable
 from typing import Any
 
@@ -45,8 +46,15 @@ def _flag_type(t: type, optional: bool) -> Callable[[str], Any]:
     return parse
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """argparse, but a bad flag is one line (not the whole usage) and exit status 2."""
+
+    def error(self, message: str) -> typing.NoReturn:
+        self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="sr-train", description=__doc__,
+    parser = OneLineParser(prog="sr-train", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--config", help="YAML file of config fields (command-line flags override it)")
     parser.add_argument("--dry-run", action="store_true",
@@ -74,8 +82,10 @@ def config_from_args(argv: list[str]) -> tuple[TrainConfig, bool]:
     path, dry_run = args.pop("config"), args.pop("dry_run")
     args.pop("debug")
     fields = load_yaml(path) if path else {}
+    origins = {key: path for key in fields}
     fields.update(typed_fields(args, "command line"))
-    return TrainConfig(**fields).validate(), dry_run
+    origins.update({key: "--" + key.replace("_", "-") for key in args})
+    return TrainConfig(**fields).validate(origins), dry_run
 
 
 def dry_run_report(cfg: TrainConfig) -> list[str]:
@@ -123,7 +133,7 @@ def dry_run_data(cfg: TrainConfig) -> list[str]:
     else:
         lines.append(f"truncation not counted: model {cfg.model} is not local (its tokenizer is needed)")
     steps = planned_steps(cfg, n)
-    lines.append(f"training would use {n} pairs: {steps} optimiser steps of {cfg.batch_size} pairs")
+    lines.append(f"training would use {n} pairs: {steps} optimiser step(s) of {cfg.batch_size} pairs")
     lines += data_report["warnings"]
     if warning := warmup_warning(cfg, steps):
         lines.append(warning)

@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from sr_train.artifacts.assets import resolve
+from sr_train.artifacts.assets import cache_dir, resolve
 from sr_train.artifacts.errors import UserError
 from sr_train.losses import LOSSES, base_loss_name
 from sr_train.refine import QUALITY_PROMPT
@@ -26,8 +26,11 @@ class ConfigError(UserError):
     """A setting of the wrong type, out of range, or unknown; the message names the file / flag and the key."""
 
 
-def _config_error(errors: list[str]) -> ConfigError:
-    return ConfigError("invalid config: " + "; ".join(errors))
+def _config_error(errors: list[str], origins: dict[str, str] | None = None) -> ConfigError:
+    """One ConfigError for all problems; each that starts with a field name set in a file says so (`file: field`)."""
+    origins = origins or {}
+    named = [f"{origins[e.split(' ', 1)[0]]}: {e}" if e.split(" ", 1)[0] in origins else e for e in errors]
+    return ConfigError("invalid config: " + "; ".join(named))
 
 
 FLOAT16_FULL_FINE_TUNING = (
@@ -111,7 +114,9 @@ class TrainConfig:
     # --- reference log-probs
     reference: str = _f("precompute", "'precompute' (once, cached on disk) or 'live' (reference forward each step)",
                         choices=("precompute", "live"))
-    ref_cache_dir: str = _f(".cache/ref-logps", "where precomputed reference log-probs are cached", resume_safe=True)
+    ref_cache_dir: str = _f("", "where precomputed reference log-probs are cached (empty: ref-logps in the user "
+                            "cache folder: $SR_ALIGN_CACHE, else $XDG_CACHE_HOME/sr-align, else ~/.cache/sr-align)",
+                            resume_safe=True)
     ref_batch_size: int = _f(8, "pairs per forward when precomputing reference log-probs", resume_safe=True)
     # --- outputs
     output_dir: str = _f("", "run folder: checkpoints, metrics.jsonl, final/ (empty: runs/<loss>)", resume_safe=True)
@@ -127,6 +132,8 @@ class TrainConfig:
     def __post_init__(self) -> None:
         if not self.output_dir and isinstance(self.loss, str):
             self.output_dir = default_output_dir(self.loss)
+        if not self.ref_cache_dir:
+            self.ref_cache_dir = str(cache_dir() / "ref-logps")
 
     def resolved(self) -> TrainConfig:
         """A copy with `builtin:` model / data names replaced by their local paths."""
@@ -138,10 +145,12 @@ class TrainConfig:
                 return f.read().strip()
         return self.quality_prompt
 
-    def validate(self) -> TrainConfig:
+    def validate(self, origins: dict[str, str] | None = None) -> TrainConfig:
+        """Self, when every field has its type and range (and fields agree); else a ConfigError listing each
+        problem, prefixed by where the field was set when `origins` ({field: file or 'command line'}) says."""
         errors = type_errors(self)
         if errors:  # ranges compare numbers: a field of the wrong type is reported alone
-            raise _config_error(errors)
+            raise _config_error(errors, origins)
         if not self.model:
             errors.append("model is required (--model)")
         if not self.data:
@@ -168,7 +177,7 @@ class TrainConfig:
         if self.loss in LOSSES and base_loss_name(self.loss) is None:
             errors.append(f"loss {self.loss!r} has no base")
         if errors:
-            raise _config_error(errors)
+            raise _config_error(errors, origins)
         return self
 
     def to_dict(self) -> dict[str, Any]:

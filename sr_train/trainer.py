@@ -100,10 +100,10 @@ class MetricsTrainer(Trainer):
         norm = float(grad_norm) if grad_norm is not None else 0.0
         if bad_losses or not math.isfinite(norm):
             step = self.state.global_step + 1
-            what = [f"the loss of {bad_losses} micro-batch(es)"] if bad_losses else []
-            what += [] if math.isfinite(norm) else [f"the gradient norm ({norm})"]
+            what = [f"loss (in {bad_losses} micro-batch(es))"] if bad_losses else []
+            what += [] if math.isfinite(norm) else [f"gradient norm ({norm})"]
             raise NonFiniteError(
-                f"training stopped at step {step}: {' and '.join(what)} not finite; the step was not applied and "
+                f"training stopped at step {step}: non-finite {' and '.join(what)}; the step was not applied and "
                 f"nothing of it was saved (no final/). Lower --learning-rate or --beta, or use --dtype float32")
         return grad_norm
 
