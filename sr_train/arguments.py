@@ -9,16 +9,16 @@ import torch
 from transformers import TrainingArguments
 
 from sr_train.artifacts.models import native_bf16
-from sr_train.config import TrainConfig
+from sr_train.config import ConfigError, TrainConfig
 
 
 def batch_layout(cfg: TrainConfig, world_size: int) -> tuple[int, int]:
     """(pairs per device per forward, gradient-accumulation steps) for the global batch cfg.batch_size."""
     if cfg.batch_size % world_size:
-        raise ValueError(f"batch_size {cfg.batch_size} is not divisible by {world_size} processes")
+        raise ConfigError(f"batch_size {cfg.batch_size} is not divisible by {world_size} processes")
     micro = cfg.micro_batch_size or cfg.batch_size // world_size
     if cfg.batch_size % (micro * world_size):
-        raise ValueError(f"batch_size {cfg.batch_size} must be a multiple of micro_batch_size x processes "
+        raise ConfigError(f"batch_size {cfg.batch_size} must be a multiple of micro_batch_size x processes "
                          f"({micro} x {world_size})")
     return micro, cfg.batch_size // (micro * world_size)
 
@@ -62,5 +62,7 @@ def training_arguments(cfg: TrainConfig, micro: int, accum: int) -> TrainingArgu
         seed=cfg.seed, data_seed=cfg.seed, bf16=use_bf16(cfg), logging_steps=cfg.logging_steps,
         save_steps=cfg.save_steps, save_total_limit=cfg.save_total_limit, report_to=[],
         remove_unused_columns=False, use_cpu=not torch.cuda.is_available(), dataloader_drop_last=False,
-        save_only_model=False, ddp_find_unused_parameters=False, torch_compile=cfg.torch_compile, **extra,
+        save_only_model=False, ddp_find_unused_parameters=False, torch_compile=cfg.torch_compile,
+        logging_nan_inf_filter=False,  # a non-finite loss stops training (MetricsTrainer), never hidden in a log
+        **extra,
     )

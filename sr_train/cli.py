@@ -4,6 +4,8 @@ Examples:
   sr-train --config configs/paper-pythia28-hh.yaml
   sr-train --model path/to/model.gguf --data pairs.jsonl --loss sr-dpo --beta 0.1 --lam 0.5 --max-steps 10
   sr-train --config configs/paper-zephyr-ultrafeedback.yaml --dry-run
+
+A bad setting or bad input is one line on stderr and exit status 2 (the traceback with --debug or SR_ALIGN_DEBUG=1).
 """
 
 from __future__ import annotations
@@ -13,52 +15,66 @@ import dataclasses
 import json
 import os
 import sys
-import types
 import typing
+from collections.abc import Callable
+from typing import Any
 
-from sr_train.config import TrainConfig, load_yaml
+from sr_train.artifacts.errors import UserError, report
+from sr_train.config import (
+    TrainConfig,
+    convert,
+    field_type,
+    load_yaml,
+    planned_steps,
+    typed_fields,
+    warmup_warning,
+)
 from sr_train.losses import get_spec, loss_help
 from sr_train.recipe import train
-from sr_train.resume import ResumeError
 
 
-def _field_type(f: dataclasses.Field) -> type:
-    hints = typing.get_type_hints(TrainConfig)
-    t = hints[f.name]
-    if isinstance(t, types.UnionType) or typing.get_origin(t) is typing.Union:
-        t = next(a for a in typing.get_args(t) if a is not type(None))
-    return t
+def _flag_type(t: type, optional: bool) -> Callable[[str], Any]:
+    """argparse type of a field's flag: its value converted like a YAML value (`none` for an optional field)."""
+    def parse(text: str) -> Any:
+        if optional and text.strip().lower() in {"none", "null"}:
+            return None
+        try:
+            return convert(text, t, optional)
+        except ValueError as e:
+            raise argparse.ArgumentTypeError(str(e)) from None
+    parse.__name__ = t.__name__  # argparse names the type in its own messages
+    return parse
 
 
-def _parse_bool(text: str) -> bool:
-    if text.lower() in {"1", "true", "yes", "on"}:
-        return True
-    if text.lower() in {"0", "false", "no", "off"}:
-        return False
-    raise argparse.ArgumentTypeError(f"expected true/false, got {text!r}")
+class OneLineParser(argparse.ArgumentParser):
+    """argparse, but a bad flag is one line (not the whole usage) and exit status 2."""
+
+    def error(self, message: str) -> typing.NoReturn:
+        self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="sr-train", description=__doc__,
-                                     epilog="losses (h: policy-vs-reference margin, r+/r-: log-ratios):\n"
-                                     + loss_help().replace("%", "%%"),
+    parser = OneLineParser(prog="sr-train", description=__doc__,
+                           epilog="losses (h: policy-vs-reference margin, r+/r-: log-ratios):\n"
+                           + loss_help().replace("%", "%%"),
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--config", help="YAML file of config fields (command-line flags override it)")
     parser.add_argument("--dry-run", action="store_true",
-                        help="validate the config and local paths, print it, download nothing, train nothing")
+                        help="check the config, local paths and data (rows, counts, truncation); download nothing, "
+                        "train nothing")
+    parser.add_argument("--debug", action="store_true", help="show the traceback of an error (also SR_ALIGN_DEBUG=1)")
     group = parser.add_argument_group("config fields (YAML keys use the underscore names)")
     for f in dataclasses.fields(TrainConfig):
-        t = _field_type(f)
+        t, optional = field_type(f.name)
         default = f.default if f.default is not dataclasses.MISSING else None
         shown = repr(default) if not isinstance(default, str) or len(default) < 60 else repr(default[:57] + "...")
         kwargs = {"dest": f.name, "default": argparse.SUPPRESS,
                   "help": f"{f.metadata.get('help', '')} (default: {shown})".replace("%", "%%")}
+        kwargs.update(type=_flag_type(t, optional))
         if t is bool:
-            kwargs.update(type=_parse_bool, metavar="BOOL")
-        else:
-            kwargs.update(type=t)
-            if f.metadata.get("choices"):
-                kwargs["choices"] = f.metadata["choices"]
+            kwargs.update(metavar="BOOL")
+        elif f.metadata.get("choices"):
+            kwargs["choices"] = f.metadata["choices"]
         group.add_argument("--" + f.name.replace("_", "-"), **kwargs)
     return parser
 
@@ -66,9 +82,12 @@ def build_parser() -> argparse.ArgumentParser:
 def config_from_args(argv: list[str]) -> tuple[TrainConfig, bool]:
     args = vars(build_parser().parse_args(argv))
     path, dry_run = args.pop("config"), args.pop("dry_run")
+    args.pop("debug")
     fields = load_yaml(path) if path else {}
-    fields.update(args)
-    return TrainConfig(**fields).validate(), dry_run
+    origins = {key: path for key in fields}
+    fields.update(typed_fields(args, "command line"))
+    origins.update({key: "--" + key.replace("_", "-") for key in args})
+    return TrainConfig(**fields).validate(origins), dry_run
 
 
 def dry_run_report(cfg: TrainConfig) -> list[str]:
@@ -86,31 +105,67 @@ def dry_run_report(cfg: TrainConfig) -> list[str]:
     return problems
 
 
+def dry_run_data(cfg: TrainConfig) -> list[str]:
+    """Read the data as training would: rows read / kept / skipped by reason, and, when the model's tokenizer is
+    local, the pairs kept after tokenisation and how many max_length truncates; the planned steps. Lines to print
+    (a DataError for data that cannot be used)."""
+    from sr_train.artifacts.models import load_tokenizer
+    from sr_train.data import load_pairs
+    from sr_train.recipe import prepare_examples
+
+    if not os.path.exists(cfg.data):
+        return [f"data {cfg.data}: a hub id, not downloaded by --dry-run"]
+    if os.path.exists(cfg.model):
+        examples, data_report = prepare_examples(cfg, load_tokenizer(cfg.model, cfg.trust_remote_code))
+        n = len(examples)
+    else:
+        needs_scores = cfg.loss != "bt" and get_spec(cfg.loss).needs_scores
+        data_report = load_pairs(cfg.data, cfg.data_split, cfg.data_config, cfg.max_rows, cfg.on_bad_row,
+                                 scores=needs_scores)[1].to_dict()
+        n = data_report["rows_kept"]
+    lines = [f"data: {data_report['rows_kept']} of {data_report['rows_read']} rows kept, "
+             f"{data_report['skipped_total']} skipped"]
+    for reason, count in data_report["skipped"].items():
+        lines.append(f"  skipped {count}: {reason} ({data_report['skipped_examples_unit']}s "
+                     f"{data_report['skipped_examples'][reason]})")
+    if os.path.exists(cfg.model):
+        t = data_report["truncated"]
+        lines.append(f"truncated to max_length {cfg.max_length}: {t['prompts']} prompts (first tokens cut), "
+                     f"{t['responses']} pairs' responses (last tokens cut)")
+    else:
+        lines.append(f"truncation not counted: model {cfg.model} is not local (its tokenizer is needed)")
+    steps = planned_steps(cfg, n)
+    lines.append(f"training would use {n} pairs: {steps} optimiser step(s) of {cfg.batch_size} pairs")
+    lines += data_report["warnings"]
+    if warning := warmup_warning(cfg, steps):
+        lines.append(warning)
+    return lines
+
+
+def dry_run(cfg: TrainConfig) -> int:
+    cfg = cfg.resolved()
+    print(json.dumps(cfg.to_dict(), indent=2))
+    problems = dry_run_report(cfg)
+    for p in problems:
+        print(f"sr-train --dry-run: {p}", file=sys.stderr)
+    if [p for p in problems if not p.startswith("note:")]:
+        print("config has problems")
+        return 2
+    for line in dry_run_data(cfg):
+        print(line)
+    print("config OK")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     try:
-        cfg, dry_run = config_from_args(argv)
-    except (ValueError, FileNotFoundError) as e:
-        print(f"sr-train: {e}", file=sys.stderr)
-        return 2
-    if dry_run:
-        try:
-            cfg = cfg.resolved()
-        except (ValueError, FileNotFoundError) as e:
-            print(f"sr-train --dry-run: {e}", file=sys.stderr)
-            return 2
-        print(json.dumps(cfg.to_dict(), indent=2))
-        problems = dry_run_report(cfg)
-        for p in problems:
-            print(f"sr-train --dry-run: {p}", file=sys.stderr)
-        ok = not [p for p in problems if not p.startswith("note:")]
-        print("config OK" if ok else "config has problems")
-        return 0 if ok else 2
-    try:
+        cfg, dry = config_from_args(argv)
+        if dry:
+            return dry_run(cfg)
         train(cfg)
-    except ResumeError as e:
-        print(f"sr-train: {e}", file=sys.stderr)
-        return 2
+    except (UserError, OSError) as e:
+        return report("sr-train", e, argv)
     return 0
 
 

@@ -7,13 +7,17 @@ Field names read like the paper (beta, lam, quality prompt p); defaults are the 
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
+import types
+import typing
 from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
 
-from sr_train.artifacts.assets import resolve
+from sr_train.artifacts.assets import cache_dir, resolve
+from sr_train.artifacts.errors import UserError
 from sr_train.losses import F_DIVERGENCES, LOSSES, PRESETS, base_loss_name, components, get_spec, loss_weights
 from sr_train.refine import QUALITY_PROMPT
 
@@ -24,6 +28,23 @@ def get_spec_or_none(loss: str, attribute: str) -> object:
         return getattr(get_spec(loss), attribute)
     except KeyError:
         return None
+
+
+class ConfigError(UserError):
+    """A setting of the wrong type, out of range, or unknown; the message names the file / flag and the key."""
+
+
+def _config_error(errors: list[str], origins: dict[str, str] | None = None) -> ConfigError:
+    """One ConfigError for all problems; each that starts with a field name set in a file says so (`file: field`)."""
+    origins = origins or {}
+    named = [f"{origins[e.split(' ', 1)[0]]}: {e}" if e.split(" ", 1)[0] in origins else e for e in errors]
+    return ConfigError("invalid config: " + "; ".join(named))
+
+
+FLOAT16_FULL_FINE_TUNING = (
+    "dtype float16 with full fine-tuning is refused: the optimisers' eps (1e-8) is 0 in float16 and small updates "
+    "round away, so the weights turn NaN within a few steps; use --dtype float32 (with --bf16 true/auto autocast), "
+    "--dtype bfloat16, or --lora true")
 
 
 def _f(default: Any, help: str, **kw: Any) -> Any:
@@ -120,10 +141,12 @@ class TrainConfig:
     # --- reference log-probs
     reference: str = _f("precompute", "'precompute' (once, cached on disk) or 'live' (reference forward each step)",
                         choices=("precompute", "live"))
-    ref_cache_dir: str = _f(".cache/ref-logps", "where precomputed reference log-probs are cached", resume_safe=True)
+    ref_cache_dir: str = _f("", "where precomputed reference log-probs are cached (empty: ref-logps in the user "
+                            "cache folder: $SR_ALIGN_CACHE, else $XDG_CACHE_HOME/sr-align, else ~/.cache/sr-align)",
+                            resume_safe=True)
     ref_batch_size: int = _f(8, "pairs per forward when precomputing reference log-probs", resume_safe=True)
     # --- outputs
-    output_dir: str = _f("runs/sr-dpo", "run folder: checkpoints, metrics.jsonl, final/", resume_safe=True)
+    output_dir: str = _f("", "run folder: checkpoints, metrics.jsonl, final/ (empty: runs/<loss>)", resume_safe=True)
     logging_steps: int = _f(1, "log metrics every N optimiser steps", resume_safe=True)
     save_steps: int = _f(500, "save a checkpoint every N steps", resume_safe=True)
     save_total_limit: int | None = _f(None, "keep only the last N checkpoints", resume_safe=True)
@@ -134,11 +157,16 @@ class TrainConfig:
                      resume_safe=True)
 
     def __post_init__(self) -> None:
-        """YAML lists of losses / weights become the comma strings the command line takes."""
+        """YAML lists of losses / weights become the comma strings the command line takes; defaults that depend on
+        other fields (output_dir from the loss, the reference cache under the user cache folder) are filled in."""
         if isinstance(self.loss, (list, tuple)):
             self.loss = ",".join(str(x) for x in self.loss)
         if isinstance(self.loss_weights, (list, tuple)):
             self.loss_weights = ",".join(str(float(x)) for x in self.loss_weights)
+        if not self.output_dir and isinstance(self.loss, str):
+            self.output_dir = default_output_dir(self.loss)
+        if not self.ref_cache_dir:
+            self.ref_cache_dir = str(cache_dir() / "ref-logps")
 
     def loss_weight_values(self) -> tuple[float, ...] | None:
         """--loss-weights as numbers (None: the defaults)."""
@@ -159,8 +187,12 @@ class TrainConfig:
                 return f.read().strip()
         return self.quality_prompt
 
-    def validate(self) -> TrainConfig:
-        errors = []
+    def validate(self, origins: dict[str, str] | None = None) -> TrainConfig:
+        """Self, when every field has its type and range (and fields agree); else a ConfigError listing each
+        problem, prefixed by where the field was set when `origins` ({field: file or 'command line'}) says."""
+        errors = type_errors(self)
+        if errors:  # ranges compare numbers: a field of the wrong type is reported alone
+            raise _config_error(errors, origins)
         if not self.model:
             errors.append("model is required (--model)")
         if not self.data:
@@ -182,13 +214,10 @@ class TrainConfig:
             choices = f.metadata.get("choices")
             if choices and getattr(self, f.name) not in choices:
                 errors.append(f"{f.name} must be one of {choices}, got {getattr(self, f.name)!r}")
-        if self.beta <= 0:
-            errors.append(f"beta must be > 0, got {self.beta}")
-        if self.lam < 0:
-            errors.append(f"lam must be >= 0, got {self.lam}")
+        errors += range_errors(self)
         if self.max_prompt_length >= self.max_length:
             errors.append("max_prompt_length must be smaller than max_length")
-        if self.micro_batch_size is not None and self.batch_size % self.micro_batch_size:
+        if self.micro_batch_size and self.batch_size % self.micro_batch_size:
             errors.append("batch_size must be a multiple of micro_batch_size")
         if "{p}" not in self.prompt_join or "{x}" not in self.prompt_join:
             errors.append("prompt_join must contain {p} and {x}")
@@ -200,10 +229,12 @@ class TrainConfig:
             errors.append("label_smoothing must be in [0, 0.5)")
         if self.quality_prompt_file and not os.path.isfile(self.quality_prompt_file):
             errors.append(f"quality_prompt_file {self.quality_prompt_file} does not exist")
+        if self.dtype == "float16" and not self.lora:
+            errors.append(FLOAT16_FULL_FINE_TUNING)
         if self.loss in LOSSES and base_loss_name(self.loss) is None:
             errors.append(f"loss {self.loss!r} has no base")
         if errors:
-            raise ValueError("invalid config:\n  - " + "\n  - ".join(errors))
+            raise _config_error(errors, origins)
         return self
 
     def to_dict(self) -> dict[str, Any]:
@@ -222,15 +253,172 @@ def unknown_fields(raw: dict[str, Any]) -> list[str]:
 
 
 def load_yaml(path: str) -> dict[str, Any]:
-    """Read a YAML config; unknown keys are an error naming the file."""
-    with open(path, encoding="utf-8") as f:
-        raw = yaml.safe_load(f) or {}
+    """Read a YAML config; unknown keys and values that are not of their field's type are errors naming the file
+    and key (values are converted: `lora: "false"` is False, `learning_rate: "5e-7"` is 5e-07)."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            raw = yaml.safe_load(f) or {}
+    except FileNotFoundError:
+        raise FileNotFoundError(f"--config {path}: no such file") from None
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}" if mark is not None else path
+        raise ConfigError(f"{where}: not valid YAML ({getattr(e, 'problem', None) or e})") from None
     if not isinstance(raw, dict):
-        raise ValueError(f"{path}: a config must be a mapping of field: value")
+        raise ConfigError(f"{path}: a config must be a mapping of field: value")
     unknown = unknown_fields(raw)
     if {"methods", "reward_model"} <= set(raw):
-        raise ValueError(f"{path} is a pipeline config (it has methods: and reward_model:); run it with "
+        raise ConfigError(f"{path} is a pipeline config (it has methods: and reward_model:); run it with "
                          f"`sr-bench pipeline --config {path}`")
     if unknown:
-        raise ValueError(f"{path}: unknown config field(s) {unknown}; see sr-train --help")
-    return raw
+        raise ConfigError(f"{path}: unknown config field(s) {unknown}; see sr-train --help")
+    return typed_fields(raw, path)
+
+
+
+# -- types and ranges ----------------------------------------------------------------------------------------
+_TRUE, _FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off"}
+
+
+def default_output_dir(loss: str) -> str:
+    """The run folder when none is given: named by the loss (runs/dpo, runs/sr-ipo, ...)."""
+    return os.path.join("runs", loss)
+
+
+def field_type(name: str) -> tuple[type, bool]:
+    """(the declared type of TrainConfig field `name`, whether it may be None)."""
+    t = typing.get_type_hints(TrainConfig)[name]
+    if isinstance(t, types.UnionType) or typing.get_origin(t) is typing.Union:
+        args = typing.get_args(t)
+        return next(a for a in args if a is not type(None)), type(None) in args
+    return t, False
+
+
+def parse_bool(value: Any) -> bool:
+    """True/False, or the strings true/false, yes/no, on/off, 1/0 (any case); ValueError otherwise."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
+        return value.strip().lower() in _TRUE
+    raise ValueError(f"expected true or false, got {value!r}")
+
+
+def convert(value: Any, t: type, optional: bool) -> Any:
+    """`value` as type `t` (bool, int, float, str); ValueError saying what was expected."""
+    if value is None:
+        if optional:
+            return None
+        raise ValueError(f"expected {'a number' if t in (int, float) else f'a {t.__name__}'}, got null")
+    if t is bool:
+        return parse_bool(value)
+    if t is int:
+        if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+            raise ValueError(f"expected an integer, got {value!r}")
+        number: Any = value
+        if isinstance(value, str):
+            try:
+                number = int(value.strip())
+            except ValueError:
+                try:
+                    number = float(value)  # "1e3"
+                except ValueError:
+                    raise ValueError(f"expected an integer, got {value!r}") from None
+        if isinstance(number, float) and not (math.isfinite(number) and number.is_integer()):
+            raise ValueError(f"expected an integer, got {value!r}")
+        return int(number)
+    if t is float:
+        if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+            raise ValueError(f"expected a number, got {value!r}")
+        try:
+            return float(value)
+        except ValueError:
+            raise ValueError(f"expected a number, got {value!r}") from None
+    if t is str:
+        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+            raise ValueError(f"expected a string, got {value!r}")
+        return str(value)
+    return value
+
+
+def typed_fields(raw: dict[str, Any], where: str) -> dict[str, Any]:
+    """Each TrainConfig field of `raw` converted to its declared type; a ValueError naming `where`, the key and the
+    value of every one that cannot be."""
+    out, errors = {}, []
+    for key, value in raw.items():
+        if key not in {f.name for f in dataclasses.fields(TrainConfig)}:
+            out[key] = value
+            continue
+        try:
+            out[key] = convert(value, *field_type(key))
+        except ValueError as e:
+            errors.append(f"{where}: {key}: {e}")
+    if errors:
+        raise ConfigError("; ".join(errors))
+    return out
+
+
+def type_errors(cfg: TrainConfig) -> list[str]:
+    """Fields whose value is not of the declared type (a TrainConfig built in code from unconverted values)."""
+    errors = []
+    for f in dataclasses.fields(cfg):
+        t, optional = field_type(f.name)
+        value = getattr(cfg, f.name)
+        if value is None and optional:
+            continue
+        ok = (isinstance(value, bool) if t is bool else
+              isinstance(value, t) and not isinstance(value, bool) if t is int else
+              isinstance(value, (int, float)) and not isinstance(value, bool) if t is float else
+              isinstance(value, t))
+        if not ok:
+            errors.append(f"{f.name} must be {'an' if t is int else 'a'} {t.__name__}, got {value!r}")
+    return errors
+
+
+# (field, smallest allowed, whether the smallest itself is allowed); floats must also be finite
+_MINIMUM: dict[str, tuple[float, bool]] = {
+    "batch_size": (1, True), "micro_batch_size": (1, True), "ref_batch_size": (1, True), "max_rows": (1, True),
+    "max_length": (2, True), "max_prompt_length": (1, True), "learning_rate": (0, False), "beta": (0, False),
+    "lam": (0, True), "seed": (0, True), "warmup_steps": (0, True), "num_epochs": (0, False),
+    "max_grad_norm": (0, True), "weight_decay": (0, True), "lora_r": (1, True), "lora_alpha": (1, True),
+    "lora_dropout": (0, True), "logging_steps": (1, True), "save_steps": (1, True), "save_total_limit": (1, True),
+    "pad_to_multiple_of": (1, True), "simpo_gamma": (0, True), "odpo_alpha": (0, True),
+}
+MAX_SEED = 2**32 - 1  # numpy's seed range (transformers.set_seed seeds numpy too)
+
+
+def range_errors(cfg: TrainConfig) -> list[str]:
+    """Numbers outside their field's range, each naming the field and value."""
+    errors = []
+    for name, (low, inclusive) in _MINIMUM.items():
+        value = getattr(cfg, name)
+        if value is None:
+            continue
+        if isinstance(value, float) and not math.isfinite(value):
+            errors.append(f"{name} must be a finite number, got {value}")
+        elif value < low or (value == low and not inclusive):
+            errors.append(f"{name} must be {'>=' if inclusive else '>'} {low}, got {value}")
+    if cfg.seed > MAX_SEED:
+        errors.append(f"seed must be <= {MAX_SEED}, got {cfg.seed}")
+    if cfg.max_steps != -1 and cfg.max_steps < 1:
+        errors.append(f"max_steps must be -1 (run num_epochs) or >= 1, got {cfg.max_steps}")
+    if not cfg.lora_dropout < 1:
+        errors.append(f"lora_dropout must be < 1, got {cfg.lora_dropout}")
+    if not math.isfinite(cfg.label_smoothing):
+        errors.append(f"label_smoothing must be a finite number, got {cfg.label_smoothing}")
+    return errors
+
+
+def planned_steps(cfg: TrainConfig, num_pairs: int) -> int:
+    """Optimiser steps the run will take: max_steps, else ceil(pairs / batch) per epoch times num_epochs."""
+    if cfg.max_steps != -1:
+        return cfg.max_steps
+    return max(1, math.ceil(math.ceil(num_pairs / cfg.batch_size) * cfg.num_epochs))
+
+
+def warmup_warning(cfg: TrainConfig, steps: int) -> str | None:
+    """A warning when linear warm-up is longer than the run (the learning rate never reaches its peak)."""
+    if cfg.warmup_steps <= steps:
+        return None
+    peak = cfg.learning_rate * steps / cfg.warmup_steps
+    return (f"warning: warmup_steps {cfg.warmup_steps} exceeds the run's {steps} steps, so the learning rate never "
+            f"reaches {cfg.learning_rate:g} (at most {peak:.3g}); lower --warmup-steps")

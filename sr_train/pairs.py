@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from tqdm.auto import tqdm
 from transformers import PreTrainedTokenizerBase
 
-from sr_train.data import DataReport
+from sr_train.data import DataError, DataReport
 from sr_train.refine import join_prompt
 
 
@@ -34,7 +34,7 @@ class TokenizeSettings:
 def use_chat_template(tokenizer: PreTrainedTokenizerBase, template: str) -> bool:
     has = bool(getattr(tokenizer, "chat_template", None))
     if template == "chat" and not has:
-        raise ValueError("template='chat' but the tokenizer has no chat template; use template='plain'")
+        raise DataError("template 'chat' but the tokenizer has no chat template; use --template plain")
     return has if template == "auto" else template == "chat"
 
 
@@ -99,7 +99,8 @@ def tokenize_pair(tok: PreTrainedTokenizerBase, pair: dict, s: TokenizeSettings,
     if not chosen or not rejected:
         raise ValueError("response truncated to nothing (prompt fills max_length)")
     out = {"prompt_ids": prompt, "chosen_ids": chosen, "rejected_ids": rejected, "row": pair["row"],
-           "score_chosen": pair.get("score_chosen"), "score_rejected": pair.get("score_rejected")}
+           "at": pair.get("at", pair["row"]), "score_chosen": pair.get("score_chosen"), "score_rejected": pair.get("score_rejected"),
+           "truncated": (len(prompt) < len(p_full), len(chosen) < len(c_full) or len(rejected) < len(r_full))}
     if pair.get("weight") is not None:
         out["weight"] = pair["weight"]
     if s.quality_prompt is not None:
@@ -117,18 +118,26 @@ def tokenize_pair(tok: PreTrainedTokenizerBase, pair: dict, s: TokenizeSettings,
 
 def tokenize_pairs(tok: PreTrainedTokenizerBase, pairs: list[dict], s: TokenizeSettings,
                    report: DataReport | None = None, progress: bool = True) -> list[dict]:
-    """Tokenise all pairs; pairs that truncate away are dropped and counted in `report`."""
+    """Tokenise all pairs; pairs that truncate away are dropped and counted in `report`, and so are (in
+    report.truncated_*) the kept pairs whose prompt or responses were cut."""
     chat = use_chat_template(tok, s.template)
     out = []
     for pair in tqdm(pairs, desc="tokenising pairs", disable=not progress, leave=False):
         try:
-            out.append(tokenize_pair(tok, pair, s, chat))
+            example = tokenize_pair(tok, pair, s, chat)
         except ValueError as e:
             if report is None:
-                raise ValueError(f"row {pair['row']}: {e}") from None
-            report.skip(str(e), pair["row"])
+                raise DataError(f"row {pair['row']}: {e}") from None
+            report.skip(str(e), pair.get("at", pair["row"]))
+            continue
+        prompt_cut, response_cut = example.pop("truncated")
+        if report is not None:
+            report.truncated_prompts += prompt_cut
+            report.truncated_responses += response_cut
+        out.append(example)
     if report is not None:
         report.rows_kept = len(out)
     if not out:
-        raise ValueError("no pair left after tokenisation and truncation")
+        raise DataError("no pair left after tokenisation and truncation" + (
+            f" ({report.summary()})" if report is not None else ""))
     return out

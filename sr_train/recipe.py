@@ -17,8 +17,8 @@ from sr_train.artifacts.provenance import package_versions
 from sr_train.artifacts.runs import METRICS, QUALITY_PROMPT_LABEL, QUALITY_PROMPT_USED, RUN_CONFIG, final_dir
 from sr_train.artifacts.weights import weights_id
 from sr_train.collator import PairCollator
-from sr_train.config import TrainConfig
-from sr_train.data import load_pairs, normalise_weights
+from sr_train.config import TrainConfig, planned_steps, warmup_warning
+from sr_train.data import DataError, load_pairs, normalise_weights
 from sr_train.losses import LossParams, get_spec, needs_aug_view
 from sr_train.pairs import TokenizeSettings, tokenize_pairs
 from sr_train.policy import as_reference, disable_dropout, live_reference, with_lora
@@ -28,6 +28,7 @@ from sr_train.resume import (
     RunMismatch,
     clear_earlier_run,
     drop_optimizer_states,
+    finished_run,
     resume_point,
     run_dir_to_check,
     settings_mismatch,
@@ -54,15 +55,19 @@ def pair_lengths(examples: list[dict]) -> list[int]:
 
 
 def prepare_examples(cfg: TrainConfig, tokenizer) -> tuple[list[dict], dict]:
-    pairs, report = load_pairs(cfg.data, cfg.data_split, cfg.data_config, cfg.max_rows, cfg.on_bad_row)
+    """The tokenised pairs training uses and the data report (rows read, kept, skipped by reason, truncated)."""
     preference = cfg.loss != "bt"
+    needs_scores = preference and get_spec(cfg.loss).needs_scores
+    pairs, report = load_pairs(cfg.data, cfg.data_split, cfg.data_config, cfg.max_rows, cfg.on_bad_row,
+                               scores=needs_scores)
     settings = TokenizeSettings(
         cfg.max_length, cfg.max_prompt_length, cfg.template,
         cfg.quality_prompt_text() if preference and needs_aug_view(cfg.loss, cfg.refine) else None, cfg.prompt_join)
     examples = tokenize_pairs(tokenizer, pairs, settings, report)
-    if preference and get_spec(cfg.loss).needs_scores:
-        if any(e["score_chosen"] is None for e in examples):
-            raise ValueError(f"loss {cfg.loss!r} needs score_chosen / score_rejected in every row of {cfg.data}")
+    if needs_scores:
+        if missing := [e for e in examples if e["score_chosen"] is None or e["score_rejected"] is None]:
+            raise DataError(f"loss {cfg.loss!r} needs score_chosen / score_rejected in every row of {cfg.data}; "
+                            f"{report.where(missing[0]['at'])} has none ({len(missing)} rows in all)")
         examples = _scored_pairs(examples, cfg, report)
     out = report.to_dict()
     if (weights := normalise_weights(examples, cfg.data)) is not None:
@@ -81,16 +86,16 @@ def _scored_pairs(examples: list[dict], cfg: TrainConfig, report) -> list[dict]:
                     > torch.tensor(e["score_rejected"], dtype=torch.float32))
 
     ok = [gap_ok(e) for e in examples]
-    bad = [e["row"] for e, good in zip(examples, ok) if not good]
+    bad = [e["at"] for e, good in zip(examples, ok) if not good]
     if bad and cfg.on_bad_row == "error":
-        raise ValueError(f"loss {cfg.loss!r} needs score_chosen > score_rejected; not so in rows {bad[:10]} of "
-                         f"{cfg.data} ({len(bad)} in all)")
-    for row in bad:
-        report.skip("score_chosen not above score_rejected", row)
+        raise DataError(f"loss {cfg.loss!r} needs score_chosen > score_rejected; not so at {report.where(bad[0])} "
+                        f"({len(bad)} {report.unit}s in all: {bad[:10]})")
+    for at in bad:
+        report.skip("score_chosen not above score_rejected", at)
     report.rows_kept -= len(bad)
     kept = [e for e, good in zip(examples, ok) if good]
     if not kept:
-        raise ValueError(f"loss {cfg.loss!r}: no pair of {cfg.data} has score_chosen > score_rejected")
+        raise DataError(f"loss {cfg.loss!r}: no pair of {cfg.data} has score_chosen > score_rejected")
     return kept
 
 
@@ -111,6 +116,11 @@ def write_run_config(cfg: TrainConfig, out_dir: Path, **facts) -> None:
     report = facts["data_report"]
     print(f"data: {report['rows_kept']} of {report['rows_read']} rows kept, {report['skipped_total']} skipped "
           f"(details in {out_dir / RUN_CONFIG})")
+    t = report["truncated"]
+    print(f"truncated to max_length {cfg.max_length}: {t['prompts']} prompts (first tokens cut), {t['responses']} "
+          "pairs' responses (last tokens cut)")
+    for warning in report["warnings"]:
+        print(warning, file=sys.stderr)
 
 
 def run_and_save(trainer, cfg: TrainConfig, tokenizer) -> Path:
@@ -138,6 +148,10 @@ def train(cfg: TrainConfig) -> Path:
     given = cfg.validate()
     cfg = given.resolved()
     main_process = int(os.environ.get("RANK", "0")) == 0
+    if cfg.resume == "auto" and (done := finished_run(given)) is not None:
+        if main_process:
+            print(done)
+        return final_dir(Path(cfg.output_dir))
     if cfg.resume == "never":
         if main_process:
             clear_earlier_run(Path(cfg.output_dir))
@@ -152,6 +166,8 @@ def train(cfg: TrainConfig) -> Path:
     args = training_arguments(cfg, micro, accum)
     tokenizer = load_tokenizer(cfg.model, cfg.trust_remote_code)
     examples, data_report = prepare_examples(cfg, tokenizer)
+    if main_process and (warning := warmup_warning(cfg, planned_steps(cfg, len(examples)))):
+        print(warning, file=sys.stderr)
     facts = {"world_size": world_size, "micro_batch_size": micro, "grad_accum_steps": accum,
              "num_pairs": len(examples), "bf16_autocast": use_bf16(cfg), "cpu_bf16": cpu_bf16_flags(),
              "data_report": data_report,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+from sr_train.artifacts.errors import UserError
 from sr_train.artifacts.files import atomic_write_jsonl, read_jsonl
 from sr_train.artifacts.runs import (
     FINAL,
@@ -15,6 +16,7 @@ from sr_train.artifacts.runs import (
     checkpoint_step,
     final_dir,
     is_complete,
+    is_trained,
     last_checkpoint,
     optimizer_state_files,
     read_run_config,
@@ -23,7 +25,7 @@ from sr_train.artifacts.settings import ALL, differing
 from sr_train.config import TrainConfig, training_settings
 
 
-class ResumeError(ValueError):
+class ResumeError(UserError):
     """A run cannot be resumed as asked; the message says why and what to do."""
 
 
@@ -73,6 +75,37 @@ def settings_mismatch(cfg: TrainConfig, out_dir: str | Path) -> str | None:
     lines = "\n".join(f"  - {k}: {old!r} there, {new!r} now" for k, (old, new) in changed.items())
     return (f"{out_dir} holds a run trained with other settings ({out_dir / RUN_CONFIG}):\n{lines}\n"
             f"Resuming would mix the two. Use another output_dir, or resume: never to train it again from the start.")
+
+
+RUN_LENGTH = ("max_steps", "num_epochs")
+
+
+def finished_run(cfg: TrainConfig) -> str | None:
+    """For `resume: auto`: a message when output_dir holds a finished run (final/ saved) made with these training
+    settings, so there is nothing to do and no file is touched; None otherwise. A finished run asked to run for
+    another length (max_steps / num_epochs) is a RunMismatch saying what that would take; other differences are
+    left to settings_mismatch."""
+    out_dir = Path(cfg.output_dir)
+    if not is_trained(final_dir(out_dir)) or not (out_dir / RUN_CONFIG).is_file():
+        return None
+    stored = read_run_config(out_dir)
+    changed = changed_settings(stored, cfg.resolved())
+    for key in ("model", "data"):
+        if key in changed and stored.get(f"{key}_given") == getattr(cfg, key):
+            del changed[key]
+    last = last_checkpoint(out_dir)
+    at = f"step {checkpoint_step(last)}" if last is not None else "its end"
+    if not changed:
+        return (f"{out_dir} holds this run, finished at {at} ({final_dir(out_dir)}); nothing to do, no file "
+                "changed (--resume never trains it again from the start)")
+    if set(changed) <= set(RUN_LENGTH):
+        lines = ", ".join(f"{k} {old!r} there, {new!r} now" for k, (old, new) in changed.items())
+        raise RunMismatch(
+            f"{out_dir} holds a finished run ({lines}); sr-train does not extend a finished run: its schedule "
+            f"(warm-up, learning rate) was planned for the old length and its optimizer state is "
+            f"{'kept' if last is not None and optimizer_state_files(last) else 'dropped'}. Nothing was changed. "
+            f"Use another --output-dir, or --resume never to train the new length from the start")
+    return None
 
 
 def resume_point(cfg: TrainConfig) -> Path | None:

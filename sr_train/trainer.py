@@ -8,6 +8,7 @@ Reference log-probs come from the batch (precomputed, cached) or, as the fallbac
 
 from __future__ import annotations
 
+import math
 import time
 from collections import defaultdict
 from pathlib import Path
@@ -16,6 +17,7 @@ import torch
 from transformers import Trainer, TrainerCallback
 from transformers.trainer_pt_utils import LengthGroupedSampler
 
+from sr_train.artifacts.errors import UserError
 from sr_train.artifacts.files import append_jsonl
 from sr_train.artifacts.models import is_peft, save_plain
 from sr_train.artifacts.runs import checkpoint_name, merged_dir
@@ -43,6 +45,10 @@ class EpochLengthGroupedSampler(LengthGroupedSampler):
         return super().__iter__()
 
 
+class NonFiniteError(UserError):
+    """Training reached a non-finite loss or gradient norm; it stops before the optimiser step applies it."""
+
+
 class MetricsTrainer(Trainer):
     """Trainer that averages per-pair metrics (gathered over processes) into each log, appends every
     training log to metrics.jsonl with `step` and `tuples_seen`, and reports perf/tokens_per_s."""
@@ -57,6 +63,7 @@ class MetricsTrainer(Trainer):
         self._tokens: list[torch.Tensor] = []
         self._last_log_time = time.perf_counter()
         self._length_sampler: EpochLengthGroupedSampler | None = None  # set when batches are length-grouped
+        self._nonfinite_losses: torch.Tensor | None = None  # micro-batches of this step with a non-finite loss
 
     def _get_train_sampler(self, train_dataset=None):
         """With `lengths`, batches of similar length (less padding); else the Trainer's random sampler."""
@@ -74,6 +81,30 @@ class MetricsTrainer(Trainer):
         if self._length_sampler is not None and epoch is not None:
             self._length_sampler.set_epoch(int(epoch))
         return super()._run_epoch(*args, **kwargs)
+
+    def training_step(self, model, inputs, num_items_in_batch=None):
+        loss = super().training_step(model, inputs, num_items_in_batch)
+        bad = (~torch.isfinite(loss.detach())).sum()  # stays on the device: checked once per optimiser step
+        self._nonfinite_losses = bad if self._nonfinite_losses is None else self._nonfinite_losses + bad
+        return loss
+
+    def _get_grad_norm(self, model, grad_norm=None):
+        """The Trainer's gradient norm, checked with this step's losses before the optimiser step: a non-finite one
+        stops training (NonFiniteError) so no checkpoint or final/ ever holds weights it made."""
+        grad_norm = super()._get_grad_norm(model, grad_norm)
+        bad_losses = self._nonfinite_losses
+        self._nonfinite_losses = None
+        if bad_losses is not None:
+            bad_losses = int(self.accelerator.gather(bad_losses.reshape(1)).sum().item())
+        norm = float(grad_norm) if grad_norm is not None else 0.0
+        if bad_losses or not math.isfinite(norm):
+            step = self.state.global_step + 1
+            what = [f"loss (in {bad_losses} micro-batch(es))"] if bad_losses else []
+            what += [] if math.isfinite(norm) else [f"gradient norm ({norm})"]
+            raise NonFiniteError(
+                f"training stopped at step {step}: non-finite {' and '.join(what)}; the step was not applied and "
+                f"nothing of it was saved (no final/). Lower --learning-rate or --beta, or use --dtype float32")
+        return grad_norm
 
     def _gather_mean(self, name: str, values: torch.Tensor) -> None:
         """Collect per-pair `values` of a micro-batch from every process; the log reports their mean over the pairs

@@ -11,6 +11,9 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 sys.path.insert(0, str(Path(__file__).parent))
 
 REPO = Path(__file__).resolve().parents[1]
+# The user cache folder (sr_train.artifacts.assets.cache_dir) of the tests: the repo's git-ignored .cache/, where
+# the smollm2_dir fixture exports the builtin model, so builtin: names find it there too.
+os.environ.setdefault("SR_ALIGN_CACHE", str(REPO / ".cache"))
 
 
 @pytest.fixture(scope="session")

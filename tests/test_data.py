@@ -62,10 +62,10 @@ def test_bad_row_error_names_file_and_row(tmp_path, row, message):
     path = tmp_path / "bad.jsonl"
     good = {"prompt": "q", "chosen": "a", "rejected": "b"}
     path.write_text(json.dumps(good) + "\n" + json.dumps({**row}) + "\n")
-    # datasets unifies columns: a row missing a key gets None, which we report as missing
+    # our JSON reader keeps rows as written: the bad row is named by its file line
     with pytest.raises(DataError) as err:
         load_pairs(str(path), on_bad_row="error")
-    assert str(path) in str(err.value) and "row 1" in str(err.value)
+    assert str(err.value).startswith(f"{path}:2: ")
     assert message.split("'")[0].split(" must")[0] in str(err.value)
 
 
@@ -75,11 +75,11 @@ def test_bad_rows_are_counted_and_reported(tmp_path):
     path = tmp_path / "mixed.jsonl"
     path.write_text("".join(json.dumps(r) + "\n" for r in rows))
     pairs, report = load_pairs(str(path))
-    assert [p["row"] for p in pairs] == [0, 3]
+    assert [p["row"] for p in pairs] == [0, 3] and [p["at"] for p in pairs] == [1, 4]  # 0-based row, file line
     d = report.to_dict()
     assert d["rows_read"] == 4 and d["rows_kept"] == 2 and d["skipped_total"] == 2
     assert d["skipped"] == {"empty chosen response": 1, "identical chosen and rejected responses": 1}
-    assert d["skipped_examples"]["empty chosen response"] == [1]
+    assert d["skipped_examples"]["empty chosen response"] == [2] and d["skipped_examples_unit"] == "line"
 
 
 def test_no_usable_rows_is_an_error(tmp_path):

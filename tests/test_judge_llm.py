@@ -239,3 +239,41 @@ def test_price_lookup_by_exact_name_or_dated_variant():
     assert price_for("gpt-4-0613", table) == table["gpt-4"]
     assert price_for("gpt-4.1", table) is None and price_for("gpt-4.1-mini", table) is None  # not gpt-4's price
     assert price_for("gpt-4o", table) == table["gpt-4o"]
+
+
+def test_dead_endpoint_exits_non_zero_and_records_nothing(tmp_path, answer_files, monkeypatch, capsys):
+    import socket
+
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    monkeypatch.setenv("OPENAI_API_KEY", API_KEY)
+    monkeypatch.setenv("OPENAI_BASE_URL", f"http://127.0.0.1:{port}/v1")
+    a, b = answer_files
+    out = tmp_path / "dead"
+    rc = bench_main(["judge", "--a", str(a), "--b", str(b), "--judge", "openai:fake-judge", "--out", str(out),
+                     "--cache", str(tmp_path / "c.sqlite"), "--max-retries", "0", "--timeout", "2"])
+    err = capsys.readouterr().err
+    assert rc == 1
+    assert err.strip().splitlines()[-1].startswith("sr-bench judge: judge openai:fake-judge judged none of the 15 "
+                                                   "items (15 errors); nothing recorded")
+    assert [p.name for p in out.iterdir()] == ["model-a-vs-model-b-openai_fake-judge.verdicts.ndjson"]
+
+
+def test_error_rate_threshold_and_endpoint_in_records_and_no_openai_price_elsewhere(tmp_path, answer_files, server,
+                                                                                  capsys):
+    a, b = answer_files
+    base = ["judge", "--a", str(a), "--b", str(b), "--judge", "openai:gpt-4", "--cache", str(tmp_path / "c.sqlite"),
+            "--timeout", "0.4", "--bootstrap", "50"]
+    # 1 of the 15 items always ends in the error bucket ([fault:garbage-always]): 7% of errors
+    assert bench_main([*base, "--out", str(tmp_path / "strict"), "--max-error-rate", "0.05"]) == 1
+    assert "1 of 15 items ended in errors (7%, above the 5% allowed)" in capsys.readouterr().err
+    assert not list((tmp_path / "strict").glob("*.jsonl"))
+    assert bench_main([*base, "--out", str(tmp_path / "ok")]) == 0
+    assert "unpriced model" in capsys.readouterr().out  # gpt-4's OpenAI price is not a local server's
+    recs = load_records(tmp_path / "ok")
+    assert {r["extra"]["judge_endpoint"] for r in recs} == {server.url.rstrip("/")}
+    summary = json.loads(next((tmp_path / "ok").glob("*.summary.json")).read_text())
+    assert summary["judge"]["ledger"]["cost_usd"] is None and summary["judge"]["endpoint"] == server.url.rstrip("/")
+    assert API_KEY not in json.dumps(summary) + json.dumps(recs)
+    assert OpenAIJudge("gpt-4", base_url="https://api.openai.com/v1").ledger.prices["gpt-4"]["input"] == 30.0

@@ -276,10 +276,11 @@ def test_dropout_is_off_by_default(tiny_dir, pairs_file, tmp_path):
 
 def test_metrics_of_a_short_last_step_cover_every_pair(tiny_dir, pairs_file, tmp_path):
     """7 pairs, batch 4 in micro-batches of 2: the second step has 3 pairs, and its logged means cover all 3
-    (lr 0: every step's logps/chosen is the starting model's, so the pair-weighted sum equals one full batch's)."""
+    (lr 1e-30, as lr must be > 0: RMSprop's steps of ~1e-29 are far below float32's resolution of the weights, so every
+    step's logps/chosen is the starting model's, and the pair-weighted sum equals one full batch's)."""
     seven = tmp_path / "seven.jsonl"
     seven.write_text("".join(pairs_file.read_text().splitlines(keepends=True)[:7]))
-    base = {"loss": "dpo", "learning-rate": 0.0, "num-epochs": 1}
+    base = {"loss": "dpo", "learning-rate": 1e-30, "num-epochs": 1}
     ok(sr_train(common(tiny_dir, seven, tmp_path / "whole", **base, **{"batch-size": 7})))
     ok(sr_train(common(tiny_dir, seven, tmp_path / "split", **base, **{"batch-size": 4, "micro-batch-size": 2})))
     (whole,), split = metrics(tmp_path / "whole"), metrics(tmp_path / "split")
@@ -298,10 +299,11 @@ def test_odpo_pairs_without_a_score_gap_are_skipped_before_training(tiny_dir, pa
     ok(sr_train(common(tiny_dir, scored, tmp_path / "skip", **args)))
     report = json.loads((tmp_path / "skip" / "run_config.json").read_text())["data_report"]
     assert report["skipped"] == {"score_chosen not above score_rejected": 2}
-    assert report["skipped_examples"]["score_chosen not above score_rejected"] == [1, 4]
+    assert report["skipped_examples"]["score_chosen not above score_rejected"] == [2, 5]  # file lines of rows 1, 4
     assert report["rows_kept"] == len(rows) - 2
     strict = sr_train(common(tiny_dir, scored, tmp_path / "strict", **args, **{"on-bad-row": "error"}))
-    assert strict.returncode != 0 and "score_chosen > score_rejected; not so in rows [1, 4]" in strict.stderr
+    assert strict.returncode == 2
+    assert f"score_chosen > score_rejected; not so at {scored}:2 (2 lines in all: [2, 5])" in strict.stderr
 
 
 def test_length_grouped_two_process_run_resumed_in_its_second_epoch(tiny_dir, pairs_file, tmp_path):
@@ -386,9 +388,9 @@ def test_finished_run_drops_optimizer_state_unless_kept(tiny_dir, pairs_file, tm
         assert (checkpoint / "model.safetensors").is_file() and (checkpoint / "trainer_state.json").is_file()
         assert not list(checkpoint.glob("optimizer*"))
     weights = load_file(tmp_path / "run" / "final" / "model.safetensors")
-    # the finished run run again: resumed at its last step, nothing left to train, the same final weights
+    # the finished run run again: nothing to do (not even a resume), the same final weights
     again = ok(sr_train(common(tiny_dir, pairs_file, tmp_path / "run", **args)))
-    assert "resuming from" in again.stdout and "checkpoint-4" in again.stdout
+    assert "holds this run, finished at step 4" in again.stdout and "resuming from" not in again.stdout
     for k, v in load_file(tmp_path / "run" / "final" / "model.safetensors").items():
         torch.testing.assert_close(v, weights[k], rtol=0, atol=0, msg=k)
     assert [r["step"] for r in metrics(tmp_path / "run")] == [1, 2, 3, 4]

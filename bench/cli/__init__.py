@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
+
+from sr_train.artifacts.errors import DEBUG_ENV, UserError, report
 
 SUBCOMMANDS = {
     "leaderboard": "bench.cli.leaderboard",
@@ -21,6 +24,7 @@ SUBCOMMANDS = {
 
 def build_parser(argv: list[str]) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="sr-bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--debug", action="store_true", help="show the traceback of an error (also SR_ALIGN_DEBUG=1)")
     sub = parser.add_subparsers(dest="command", required=True)
     wanted = [a for a in argv if a in SUBCOMMANDS][:1] or list(SUBCOMMANDS)
     for name in wanted:
@@ -41,7 +45,12 @@ def main(argv: list[str] | None = None) -> int:
     if not hasattr(args, "func"):
         print(f"sr-bench {args.command}: not available in this version", file=sys.stderr)
         return 2
-    return int(args.func(args) or 0)
+    if args.debug:
+        os.environ[DEBUG_ENV] = "1"
+    try:
+        return int(args.func(args) or 0)
+    except UserError as e:  # one the subcommand did not expect; anything else is ours: traceback
+        return report(f"sr-bench {args.command}", e)
 
 
 if __name__ == "__main__":

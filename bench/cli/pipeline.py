@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
 from bench.pipeline import config
 from bench.pipeline import stages as stages_module
+from bench.winrate.pairwise import JudgeFailed
+from sr_train.artifacts.errors import UserError
+from sr_train.artifacts.errors import report as report_error
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -33,9 +35,8 @@ def main(args: argparse.Namespace) -> int:
                   f"stages {', '.join(stages)}")
             return 0
         stages_module.run_pipeline(cfg, stages)
-    except config.PipelineError as e:
-        print(f"sr-bench pipeline: {e}", file=sys.stderr)
-        return 2
+    except (config.PipelineError, UserError, JudgeFailed, OSError) as e:
+        return report_error("sr-bench pipeline", e)
     if "report" in stages:
         print((cfg.reports_dir / "summary.md").read_text(encoding="utf-8"))
     return 0

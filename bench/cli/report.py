@@ -8,6 +8,7 @@ import sys
 from bench.records import RecordError
 from bench.report import paper_report
 from bench.report.inputs import load_inputs
+from sr_train.artifacts.errors import report as report_error
 from sr_train.artifacts.runs import RunFolderError
 
 
@@ -15,8 +16,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         records, notes = load_inputs(args.results)
     except (FileNotFoundError, RecordError, RunFolderError, ValueError) as e:
-        print(f"sr-bench report: {e}", file=sys.stderr)
-        return 2
+        return report_error("sr-bench report", e)
     if not records:
         print(f"sr-bench report: no records in {', '.join(args.results)}", file=sys.stderr)
         return 2

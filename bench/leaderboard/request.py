@@ -3,7 +3,9 @@ its config."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from sr_train.artifacts.assets import cache_dir as user_cache_dir
 
 
 @dataclass
@@ -26,7 +28,7 @@ class LeaderboardRequest:
     limit: int | None = None
     data_source: str = "hub"
     arc_split: str = "test"
-    cache_dir: str = ".cache/sr-bench-leaderboard"
+    cache_dir: str = field(default_factory=lambda: str(user_cache_dir() / "sr-bench-leaderboard"))
     no_cache: bool = False
     force: bool = False
     trust_remote_code: bool = False

@@ -12,7 +12,7 @@ from typing import Any
 import yaml
 
 from sr_train.artifacts.runs import final_dir
-from sr_train.config import TrainConfig, unknown_fields
+from sr_train.config import TrainConfig, typed_fields, unknown_fields
 
 STAGES = ("train", "reward-model", "leaderboard", "generate", "judge", "report")
 BASE = "base"
@@ -86,7 +86,7 @@ def _train_config(fields: dict, where: str) -> TrainConfig:
     if unknown:
         raise PipelineError(f"{where}: unknown sr-train field(s) {', '.join(unknown)} (see sr-train --help)")
     try:
-        return TrainConfig(**fields).validate()
+        return TrainConfig(**typed_fields(fields, where)).validate()
     except (TypeError, ValueError) as e:
         raise PipelineError(f"{where}: {e}") from None
 

