@@ -27,6 +27,7 @@ from sr_train.refine import prompt_label
 from sr_train.resume import (
     RunMismatch,
     clear_earlier_run,
+    content_facts,
     drop_optimizer_states,
     finished_run,
     resume_point,
@@ -99,10 +100,11 @@ def _scored_pairs(examples: list[dict], cfg: TrainConfig, report) -> list[dict]:
     return kept
 
 
-def quality_prompt_facts(cfg: TrainConfig) -> dict[str, str]:
-    """p's text as trained (from quality_prompt_file when given) and its label, for run_config.json."""
-    text = cfg.quality_prompt_text()
-    return {QUALITY_PROMPT_USED: text, QUALITY_PROMPT_LABEL: prompt_label(text)}
+def content_identity(cfg: TrainConfig) -> dict[str, str | None]:
+    """For run_config.json: the data's content hash, p's text as trained (from quality_prompt_file when given) and
+    its label; a resume compares the first two by content (sr_train.resume.run_changes)."""
+    facts = content_facts(cfg)
+    return {**facts, QUALITY_PROMPT_LABEL: prompt_label(facts[QUALITY_PROMPT_USED])}
 
 
 def loss_params(cfg: TrainConfig) -> LossParams:
@@ -171,7 +173,7 @@ def train(cfg: TrainConfig) -> Path:
     facts = {"world_size": world_size, "micro_batch_size": micro, "grad_accum_steps": accum,
              "num_pairs": len(examples), "bf16_autocast": use_bf16(cfg), "cpu_bf16": cpu_bf16_flags(),
              "data_report": data_report,
-             "model_given": given.model, "data_given": given.data, **quality_prompt_facts(cfg)}
+             "model_given": given.model, "data_given": given.data, **content_identity(cfg)}
     common = {"args": args, "train_dataset": ListDataset(examples), "processing_class": tokenizer,
               "data_collator": PairCollator(tokenizer.pad_token_id, cfg.pad_to_multiple_of, cfg.aug_shared_prefix),
               "global_batch_size": cfg.batch_size, "metrics_path": str(out_dir / METRICS),

@@ -7,10 +7,12 @@ import shutil
 from pathlib import Path
 
 from sr_train.artifacts.errors import UserError
-from sr_train.artifacts.files import atomic_write_jsonl, read_jsonl
+from sr_train.artifacts.files import atomic_write_jsonl, content_sha256, read_jsonl
 from sr_train.artifacts.runs import (
+    DATA_SHA256,
     FINAL,
     METRICS,
+    QUALITY_PROMPT_USED,
     RUN_CONFIG,
     checkpoint_dirs,
     checkpoint_step,
@@ -57,22 +59,46 @@ def changed_settings(stored: dict, cfg: TrainConfig) -> dict[str, tuple]:
     return changed
 
 
-def settings_mismatch(cfg: TrainConfig, out_dir: str | Path) -> str | None:
-    """Why `cfg` (as given, before `builtin:` names are resolved) cannot resume the run in `out_dir`, or None: the
-    settings that shape training, as stored in its run_config.json, against the current ones. Only checked where
-    there is something to resume from (a complete checkpoint or final/). `model` / `data` match when either the
-    resolved path or the name as given is the stored one (a moved clone or another cache folder is the same run)."""
-    out_dir = Path(out_dir)
-    if not (out_dir / RUN_CONFIG).is_file() or not (last_checkpoint(out_dir) or final_dir(out_dir).is_dir()):
-        return None
-    stored = read_run_config(out_dir)
-    changed = changed_settings(stored, cfg.resolved())
+def content_facts(cfg: TrainConfig) -> dict[str, str | None]:
+    """What a run was trained on, by content: the data's sha256 (None for a hub id) and p's text as used."""
+    return {DATA_SHA256: content_sha256(cfg.data), QUALITY_PROMPT_USED: cfg.quality_prompt_text()}
+
+
+def run_changes(stored: dict, cfg: TrainConfig) -> dict[str, tuple]:
+    """{setting: (stored, now)} where `cfg` (as given, before `builtin:` names are resolved) differs from a run's
+    run_config.json in what shapes training. `model` / `data` match when either the resolved path or the name as
+    given is the stored one (a moved clone or another cache folder is the same run). Where the run recorded them,
+    the data and the quality prompt are compared by content, not by path: a copied or moved file with the same
+    bytes is the same run, an edited file at the same path is not."""
+    resolved = cfg.resolved()
+    changed = changed_settings(stored, resolved)
     for key in ("model", "data"):
         if key in changed and stored.get(f"{key}_given") == getattr(cfg, key):
             del changed[key]
+    now = content_facts(resolved)
+    for fact, path_field in ((DATA_SHA256, "data"), (QUALITY_PROMPT_USED, "quality_prompt_file")):
+        if stored.get(fact) is not None and now[fact] is not None:
+            changed.pop(path_field, None)
+            if stored[fact] != now[fact]:
+                changed[fact] = (stored[fact], now[fact])
+    return changed
+
+
+def _shown(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 90 else text[:60] + "..." + text[-20:]
+
+
+def settings_mismatch(cfg: TrainConfig, out_dir: str | Path) -> str | None:
+    """Why `cfg` (as given) cannot resume the run in `out_dir`, or None: its run_changes. Only checked where there is
+    something to resume from (a complete checkpoint or final/)."""
+    out_dir = Path(out_dir)
+    if not (out_dir / RUN_CONFIG).is_file() or not (last_checkpoint(out_dir) or final_dir(out_dir).is_dir()):
+        return None
+    changed = run_changes(read_run_config(out_dir), cfg)
     if not changed:
         return None
-    lines = "\n".join(f"  - {k}: {old!r} there, {new!r} now" for k, (old, new) in changed.items())
+    lines = "\n".join(f"  - {k}: {_shown(old)} there, {_shown(new)} now" for k, (old, new) in changed.items())
     return (f"{out_dir} holds a run trained with other settings ({out_dir / RUN_CONFIG}):\n{lines}\n"
             f"Resuming would mix the two. Use another output_dir, or resume: never to train it again from the start.")
 
@@ -88,11 +114,7 @@ def finished_run(cfg: TrainConfig) -> str | None:
     out_dir = Path(cfg.output_dir)
     if not is_trained(final_dir(out_dir)) or not (out_dir / RUN_CONFIG).is_file():
         return None
-    stored = read_run_config(out_dir)
-    changed = changed_settings(stored, cfg.resolved())
-    for key in ("model", "data"):
-        if key in changed and stored.get(f"{key}_given") == getattr(cfg, key):
-            del changed[key]
+    changed = run_changes(read_run_config(out_dir), cfg)
     last = last_checkpoint(out_dir)
     at = f"step {checkpoint_step(last)}" if last is not None else "its end"
     if not changed:

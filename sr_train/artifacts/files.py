@@ -91,6 +91,20 @@ def read_json(path: str | os.PathLike, kind: type = dict) -> Any:
     return obj
 
 
+def content_sha256(path: str | os.PathLike) -> str | None:
+    """sha256 of a local file's bytes, or of a folder's files (relative names and contents, sorted); None for
+    anything else (a hub id)."""
+    path = Path(path)
+    if path.is_file():
+        return file_sha256(path)
+    if not path.is_dir():
+        return None
+    h = hashlib.sha256()
+    for f in sorted(p for p in path.rglob("*") if p.is_file()):
+        h.update(f.relative_to(path).as_posix().encode() + b"\0" + file_sha256(f).encode())
+    return h.hexdigest()
+
+
 def file_sha256(path: str | os.PathLike) -> str:
     """Hex sha256 of a file's bytes (read in 1 MiB blocks)."""
     h = hashlib.sha256()
