@@ -120,30 +120,34 @@ class StepClock(TrainerCallback):
         self.marks.append(time.perf_counter())
 
 
-def _args(out: str, bs: int, steps: int, cuda: bool, **kw) -> dict:
-    return dict(output_dir=out, per_device_train_batch_size=bs, max_steps=steps, bf16=cuda, logging_steps=steps,
+def _args(out: str, bs: int, steps: int, cuda: bool, bf16: bool | None = None, **kw) -> dict:
+    """TrainingArguments fields both trainers share; bf16 autocast on the GPU, as asked on the CPU."""
+    bf16 = cuda if bf16 is None else bf16
+    return dict(output_dir=out, per_device_train_batch_size=bs, max_steps=steps, bf16=bf16, logging_steps=steps,
                 save_strategy="no", report_to=[], disable_tqdm=True, use_cpu=not cuda, seed=0, learning_rate=1e-6,
                 gradient_checkpointing=False, **kw)
 
 
 def summarise(clock: StepClock, tokens: list[int], warmup: int, n_params: int, flops_per_token: int,
-              cuda: bool, aug_tokens: list[int] | None = None, aug_slots: list[int] | None = None) -> dict:
+              cuda: bool, aug_tokens: list[int] | None = None, aug_slots: list[int] | None = None,
+              peak_flops: float = PEAK_FLOPS) -> dict:
     timed = len(clock.marks) - warmup
     seconds = clock.marks[-1] - clock.marks[warmup - 1]
     tok = sum(tokens[warmup:warmup + timed])
     tps = tok / seconds
     out = {"step_time_s": seconds / timed, "steps_per_s": timed / seconds, "tokens_per_s": tps,
            "tokens_per_step": tok / timed, "peak_mem_gib": torch.cuda.max_memory_allocated() / 2**30 if cuda else 0.0,
-           "mfu": flops_per_token * n_params * tps / PEAK_FLOPS}
+           "mfu": flops_per_token * n_params * tps / peak_flops}
     if aug_tokens is not None:
         aug_tps = sum(aug_tokens[warmup:warmup + timed]) / seconds
         out["aug_tokens_per_step"] = sum(aug_tokens[warmup:warmup + timed]) / timed
         out["aug_slots_per_step"] = sum(aug_slots[warmup:warmup + timed]) / timed
-        out["mfu_with_aug"] = (flops_per_token * n_params * tps + 2 * n_params * aug_tps) / PEAK_FLOPS
+        out["mfu_with_aug"] = (flops_per_token * n_params * tps + 2 * n_params * aug_tps) / peak_flops
     return out
 
 
-def run_trl(base, rows, bs, warmup, steps, cuda, precompute: bool, dtype) -> dict:
+def run_trl(base, rows, bs, warmup, steps, cuda, precompute: bool, dtype, bf16: bool | None = None,
+            peak_flops: float = PEAK_FLOPS) -> dict:
     from datasets import Dataset
     from trl import DPOConfig, DPOTrainer
 
@@ -158,14 +162,16 @@ def run_trl(base, rows, bs, warmup, steps, cuda, precompute: bool, dtype) -> dic
             return super().training_step(model, inputs, *a, **k)
 
     with tempfile.TemporaryDirectory() as out:
-        args = DPOConfig(**_args(out, bs, warmup + steps, cuda), precompute_ref_log_probs=precompute, max_length=None)
+        args = DPOConfig(**_args(out, bs, warmup + steps, cuda, bf16), precompute_ref_log_probs=precompute,
+                         max_length=None)
         trainer = Counting(model=policy, ref_model=ref, args=args, train_dataset=Dataset.from_list(as_text(rows)),
                            processing_class=word_tokenizer(), callbacks=[clock])
         if cuda:
             torch.cuda.reset_peak_memory_stats()
         trainer.train()
     n_params = sum(p.numel() for p in policy.parameters())
-    result = summarise(clock, [int(t) for t in tokens], warmup, n_params, 6 if precompute else 8, cuda)
+    result = summarise(clock, [int(t) for t in tokens], warmup, n_params, 6 if precompute else 8, cuda,
+                       peak_flops=peak_flops)
     del trainer, policy, ref
     return result
 
@@ -179,7 +185,8 @@ def aug_counts(inputs: dict) -> tuple[torch.Tensor, int] | None:
     return sum(inputs[k].sum() for k in keys), sum(inputs[k].numel() for k in keys)
 
 
-def run_ours(base, rows, bs, warmup, steps, cuda, run: str, dtype) -> dict:
+def run_ours(base, rows, bs, warmup, steps, cuda, run: str, dtype, bf16: bool | None = None,
+             peak_flops: float = PEAK_FLOPS) -> dict:
     """`run` is a loss name with optional modifiers: +grouped (length-grouped batches), +pad64, +compile,
     +prefix (Sr-*: shared-prefix p+x forward)."""
     loss, *mods = run.split("+")
@@ -193,7 +200,7 @@ def run_ours(base, rows, bs, warmup, steps, cuda, run: str, dtype) -> dict:
                 r.pop(k)
     t0 = time.perf_counter()
     refs = compute_reference_logps(policy, examples, VOCAB_WORDS, batch_size=2 * bs, device=device,
-                                   path=NumericPath(bf16=cuda), progress=False)
+                                   path=NumericPath(bf16=cuda if bf16 is None else bf16), progress=False)
     ref_seconds = time.perf_counter() - t0
     attach(examples, refs)
     clock, tokens, aug_tokens, aug_slots = StepClock(), [], [], []
@@ -208,7 +215,7 @@ def run_ours(base, rows, bs, warmup, steps, cuda, run: str, dtype) -> dict:
             return super().training_step(model, inputs, *a, **k)
 
     with tempfile.TemporaryDirectory() as out:
-        args = TrainingArguments(**_args(out, bs, warmup + steps, cuda), remove_unused_columns=False,
+        args = TrainingArguments(**_args(out, bs, warmup + steps, cuda, bf16), remove_unused_columns=False,
                                  ddp_find_unused_parameters=False, torch_compile="compile" in mods)
         trainer = Counting(model=policy, args=args, train_dataset=ListDataset(examples),
                            data_collator=PairCollator(VOCAB_WORDS, 64 if "pad64" in mods else None,
@@ -220,7 +227,7 @@ def run_ours(base, rows, bs, warmup, steps, cuda, run: str, dtype) -> dict:
         trainer.train()
     n_params = sum(p.numel() for p in policy.parameters())
     result = summarise(clock, [int(t) for t in tokens], warmup, n_params, 6, cuda,
-                       [int(t) for t in aug_tokens] if aug_tokens else None, aug_slots or None)
+                       [int(t) for t in aug_tokens] if aug_tokens else None, aug_slots or None, peak_flops)
     result["reference_precompute_s"] = ref_seconds
     del trainer, policy
     return result
