@@ -15,6 +15,7 @@ def test_science_config_matches_the_preregistration():
     cfg = load_config(ROOT / "configs" / "science.yaml")
     runs = cfg.methods
     assert len(runs) == 24
+    assert list(runs)[:2] == ["dpo-s0", "sr-dpo-s0"]  # the pilot: the first two runs of the train stage
     for name, run in runs.items():
         assert run.data == "data/science/train_pairs.jsonl" and run.max_rows == 384, name
         assert run.lora and run.max_steps == 48 and run.batch_size == 8 and run.learning_rate == 2e-4, name

@@ -60,7 +60,9 @@ def test_rebuild_is_byte_identical_to_the_committed_hashes(built):
 
 def test_check_notices_a_stale_manifest(tmp_path, monkeypatch):
     stale = tmp_path / "science_sha256.json"
-    stale.write_text(MANIFEST.read_text(encoding="utf-8").replace('"ef', '"00', 1), encoding="utf-8")
+    hashes = json.loads(MANIFEST.read_text(encoding="utf-8"))
+    hashes["train_pairs.jsonl"] = "0" * 64
+    stale.write_text(json.dumps(hashes, indent=2) + "\n", encoding="utf-8")
     monkeypatch.setattr(science_build, "MANIFEST", stale)
     assert science_build.main(["--check"]) == 1
 
