@@ -8,6 +8,8 @@ log-probs alone. Offsets are how margins enter:
 - the Sr refinement (Yu et al. 2024): offset = lambda * sg[Delta], Delta = beta * h_p ('prompt') or beta * h ('naive');
   `sr-<loss>` is `<loss>` with the refinement, so Sr-DPO = DPO + refinement, Sr-IPO = IPO + refinement;
 - ODPO (Amini et al. 2024): offset = alpha * log(score_chosen - score_rejected).
+H-DPO (Omura et al. 2024) forms h with the policy's log-probs scaled by its entropy coefficient alpha (margin
+'ratio_alpha'; alpha = 1 is DPO).
 lambda = 0 gives exactly the base loss.
 
 Names follow TRL 1.16's DPOTrainer `loss_type` where it has the loss (ALIASES maps TRL's names to ours where they
@@ -63,6 +65,7 @@ class LossParams:
     f_alpha: float = 0.5  # alpha of alpha_divergence
     alphapo_alpha: float = 0.0  # AlphaPO reward shape for the cpo_* losses (0: log-prob rewards)
     loss_weights: tuple[float, ...] | None = None  # one per component of a composite loss
+    hdpo_alpha: float = 1.0  # H-DPO entropy coefficient on the policy's log-probs (1: DPO)
 
 
 @dataclass
@@ -82,7 +85,7 @@ class LossSpec:
     refine: bool = False  # subtract lambda * Delta
     reference_free: bool = False
     needs_scores: bool = False
-    margin: str = "ratio"  # how h is formed: ratio | ratio_norm | policy_sum | policy_mean | none (see _margin)
+    margin: str = "ratio"  # how h is formed: ratio | ratio_norm | ratio_alpha | policy_sum | policy_mean | none
     twin: bool = True  # has an sr- twin (the loss reads its margin through a logit)
     f_divergence: bool = False  # TRL allows an f-divergence other than reverse KL
     sorts_batch: bool = False  # pairs are re-matched by sorting: no per-pair weights
@@ -218,7 +221,7 @@ BASE_LOSSES: dict[str, Callable[[Terms, LossParams], Tensor]] = {
     "exo_pair": exo_pair, "nca_pair": nca_pair, "bco_pair": bco_pair, "sppo_hard": sppo_hard, "apo_zero": apo_zero,
     "apo_down": apo_down, "discopop": discopop, "sigmoid_norm": dpo, "sft": sft, "sft_batch": sft_batch, "aot": aot,
     "aot_unpaired": aot_unpaired, "cpo_pair": cpo_pair, "cpo_hinge": hinge, "cpo_ipo": ipo, "cpo_simpo": cpo_simpo,
-    "alphapo": cpo_simpo, "orpo_pair": orpo_pair,
+    "alphapo": cpo_simpo, "orpo_pair": orpo_pair, "hdpo": dpo,
 }
 
 _FREE = {"reference_free": True}
@@ -269,6 +272,9 @@ LOSSES: dict[str, LossSpec] = {
                         "p = exp(mean log-prob), a = --alphapo-alpha [Gupta+ 2025 AlphaPO; TRL CPOTrainer alpha]"),
     "orpo_pair": LossSpec("orpo_pair", margin="policy_mean", twin=False, **_FREE, help="-beta log sigma(log odds(y+) - log "
                           "odds(y-)), odds of mean log-probs [Hong+ 2024 ORPO; TRL ORPOTrainer]"),
+    "hdpo": LossSpec("hdpo", margin="ratio_alpha", help="-log sigma(beta [(alpha log pi(y+) - log pi_ref(y+)) - "
+                     "(alpha log pi(y-) - log pi_ref(y-))]), alpha = --hdpo-alpha (1: DPO) [Omura+ 2024 H-DPO, the "
+                     "loss of Sec. 3 (arXiv 2411.07595)]"),
 }
 # Any margin loss takes the refinement: sr-dpo, sr-ipo (the paper's), and sr-hinge, sr-robust, ... (ours).
 LOSSES.update({f"sr-{name}": LossSpec(**{**s.__dict__, "refine": True})
@@ -384,6 +390,8 @@ def _scores(c: Tensor, r: Tensor, rc: Tensor | None, rr: Tensor | None, lc: Tens
         return sc - sr, sc, sr
     if rc is None or rr is None:
         raise ValueError("this loss needs reference log-probs")
+    if spec.margin == "ratio_alpha":  # H-DPO: alpha scales the policy's log-probs (its entropy term), not the ref's
+        c, r = p.hdpo_alpha * c, p.hdpo_alpha * r
     chosen_ratio, rejected_ratio = c - rc, r - rr
     sc, sr = f_prime(chosen_ratio, p), f_prime(rejected_ratio, p)
     if spec.margin == "ratio_norm" or (spec.base == "ipo" and p.ipo_norm == "mean"):
@@ -400,7 +408,8 @@ def _rewards(x: PairLogps, spec: LossSpec, lc: Tensor, lr: Tensor, p: LossParams
     if spec.margin in ("policy_sum", "policy_mean"):
         _, sc, sr = _scores(x.chosen, x.rejected, None, None, lc, lr, spec, p)
         return p.beta * sc, p.beta * sr
-    return p.beta * (x.chosen - x.ref_chosen), p.beta * (x.rejected - x.ref_rejected)
+    a = p.hdpo_alpha if spec.margin == "ratio_alpha" else 1.0
+    return p.beta * (a * x.chosen - x.ref_chosen), p.beta * (a * x.rejected - x.ref_rejected)
 
 
 def _single(name: str, x: PairLogps, p: LossParams, lc: Tensor, lr: Tensor) -> LossOutput:

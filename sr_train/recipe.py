@@ -108,7 +108,8 @@ def quality_prompt_facts(cfg: TrainConfig) -> dict[str, str]:
 def loss_params(cfg: TrainConfig) -> LossParams:
     return LossParams(cfg.beta, cfg.lam, cfg.refine, cfg.ipo_norm, cfg.label_smoothing, cfg.simpo_gamma,
                       cfg.odpo_alpha, discopop_tau=cfg.discopop_tau, f_divergence=cfg.f_divergence,
-                      f_alpha=cfg.f_alpha, alphapo_alpha=cfg.alphapo_alpha, loss_weights=cfg.loss_weight_values())
+                      f_alpha=cfg.f_alpha, alphapo_alpha=cfg.alphapo_alpha, loss_weights=cfg.loss_weight_values(),
+                      hdpo_alpha=cfg.hdpo_alpha)
 
 
 def write_run_config(cfg: TrainConfig, out_dir: Path, **facts) -> None:
