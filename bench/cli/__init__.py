@@ -19,6 +19,7 @@ SUBCOMMANDS = {
     "judge": "bench.cli.judge",
     "report": "bench.cli.report",
     "pipeline": "bench.cli.pipeline",
+    "expo": "bench.cli.expo",
 }
 
 
