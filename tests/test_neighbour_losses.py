@@ -90,3 +90,47 @@ def test_hdpo_gradient_matches_analytic_form(tmp_path, batch):
     (-(step * policy_margin).mean()).backward()
     for name, p in policy.named_parameters():
         torch.testing.assert_close(grads[name], p.grad, rtol=1e-5, atol=1e-7, msg=name)
+
+
+# -- UP-DPO --------------------------------------------------------------------------------------------------
+def test_updpo_penalty_forms():
+    x = random_pair()
+    x.uncertainty = torch.linspace(0.0, 2.0, 6)
+    h = (x.chosen - x.ref_chosen) - (x.rejected - x.ref_rejected)
+    sub = compute_loss("updpo", x, LossParams(beta=0.1, up_gamma=0.5)).losses
+    torch.testing.assert_close(sub, -F.logsigmoid(0.1 * h - 0.5 * x.uncertainty))
+    scale = compute_loss("updpo", x, LossParams(beta=0.1, up_gamma=0.5, up_penalty="scale")).losses
+    torch.testing.assert_close(scale, -F.logsigmoid(0.1 * h * torch.exp(-0.5 * x.uncertainty)))
+    with pytest.raises(ValueError, match="up_penalty"):
+        compute_loss("updpo", x, LossParams(up_penalty="nope"))
+    x.uncertainty = None
+    with pytest.raises(ValueError, match="uncertainty column"):
+        compute_loss("updpo", x, LossParams())
+    assert LOSSES["sr-updpo"].needs_uncertainty and LOSSES["sr-updpo"].refine
+
+
+@pytest.mark.parametrize("penalty", ["subtract", "scale"])
+def test_updpo_with_zero_uncertainty_is_dpo_exactly(tmp_path, batch, penalty):
+    b, vocab = batch
+    zero = ({**b, "uncertainty": torch.zeros(b["input_ids"].shape[0] // 2)}, vocab)
+    v0, g0, _, _ = loss_and_grads(tmp_path, batch, "dpo", LossParams(beta=0.1))
+    v1, g1, _, _ = loss_and_grads(tmp_path, zero, "updpo", LossParams(beta=0.1, up_gamma=3.0, up_penalty=penalty))
+    assert torch.equal(v0, v1)
+    for name in g0:
+        assert torch.equal(g0[name], g1[name]), name
+    some = ({**b, "uncertainty": torch.ones(b["input_ids"].shape[0] // 2)}, vocab)
+    v2, _, _, _ = loss_and_grads(tmp_path, some, "updpo", LossParams(beta=0.1, up_gamma=3.0, up_penalty=penalty))
+    assert not torch.equal(v0, v2)
+
+
+def test_ensemble_uncertainty_grows_where_members_disagree():
+    from sr_train.uncertainty import ensemble_uncertainty
+
+    # 4 members x 4 pairs: all agree on pair 0; pair 1 a little spread; pair 2 split in sign; pair 3 wildly split
+    margins = torch.tensor([[2.0, 1.0, 1.0, 6.0], [2.0, 1.2, -1.0, -6.0], [2.0, 0.8, 1.0, 6.0], [2.0, 1.0, -1.0, -6.0]])
+    for kind in ("margin_std", "prob_std"):
+        u = ensemble_uncertainty(margins, kind)
+        assert u[0] == 0 and 0 < u[1] < u[2] < u[3], (kind, u)
+    torch.testing.assert_close(ensemble_uncertainty(margins)[2], torch.tensor(1.0))  # +-1 split: std 1
+    with pytest.raises(ValueError, match=">= 2 members"):
+        ensemble_uncertainty(margins[:1])

@@ -20,6 +20,7 @@ SUBCOMMANDS = {
     "report": "bench.cli.report",
     "pipeline": "bench.cli.pipeline",
     "expo": "bench.cli.expo",
+    "uncertainty": "bench.cli.uncertainty",
 }
 
 

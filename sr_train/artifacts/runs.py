@@ -177,7 +177,8 @@ def run_info(model: str, strict: bool = False) -> dict[str, Any]:
 # run_config.json fields that shape what a run learns besides method (loss), beta, lambda and seed: evaluation
 # records carry them (`run_settings`), and runs differing in any of them are never pooled as seeds of one
 # another. Every loss parameter belongs here (tests/test_provenance.py checks sr_train.losses.LossParams).
-LOSS_SETTINGS = ("refine", "prompt_join", "ipo_norm", "label_smoothing", "simpo_gamma", "odpo_alpha", "hdpo_alpha")
+LOSS_SETTINGS = ("refine", "prompt_join", "ipo_norm", "label_smoothing", "simpo_gamma", "odpo_alpha", "hdpo_alpha",
+                 "up_penalty", "up_gamma")
 DATA_SETTINGS = ("data_split", "data_config", "max_rows")
 QUALITY_PROMPT_USED = "quality_prompt_used"  # facts sr-train adds to run_config.json: p's text as trained,
 QUALITY_PROMPT_LABEL = "quality_prompt_label"  # and its name (sr_train.refine.prompt_label)
