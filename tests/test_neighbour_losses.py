@@ -134,3 +134,31 @@ def test_ensemble_uncertainty_grows_where_members_disagree():
     torch.testing.assert_close(ensemble_uncertainty(margins)[2], torch.tensor(1.0))  # +-1 split: std 1
     with pytest.raises(ValueError, match=">= 2 members"):
         ensemble_uncertainty(margins[:1])
+
+
+# -- the pipeline can name them as methods -------------------------------------------------------------------
+def test_pipeline_config_names_the_neighbour_methods(tmp_path):
+    from bench.pipeline.config import PipelineError, load_config
+
+    cfg = tmp_path / "p.yaml"
+    text = """name: neighbours
+model: tiny
+train: {data: pairs.jsonl, max_steps: 1}
+reward_model: {seed: 1, data: pairs.jsonl}
+methods:
+  dpo: {}
+  sr-dpo: {}
+  hdpo: {hdpo_alpha: 0.9}
+  sr-hdpo: {hdpo_alpha: 0.9}
+  updpo: {data: pairs_u.jsonl, up_penalty: scale, up_gamma: 0.5}
+"""
+    cfg.write_text(text)
+    loaded = load_config(cfg)
+    assert loaded.methods["hdpo"].loss == "hdpo" and loaded.methods["hdpo"].hdpo_alpha == 0.9
+    assert loaded.methods["updpo"].up_penalty == "scale" and loaded.methods["sr-hdpo"].loss == "sr-hdpo"
+    cfg.write_text(text.replace("up_penalty: scale", "up_penalty: cube"))
+    with pytest.raises(PipelineError, match="up_penalty"):
+        load_config(cfg)
+    cfg.write_text(text.replace("hdpo_alpha: 0.9}\n  sr", "hdpo_alpha: 0}\n  sr"))
+    with pytest.raises(PipelineError, match="hdpo_alpha"):
+        load_config(cfg)
