@@ -66,7 +66,7 @@ class PairCollator:
                            [f["aug_chosen_ids"] for f in features] + [f["aug_rejected_ids"] for f in features],
                            self.pad_token_id, self.pad_to_multiple_of)
             batch.update({f"aug_{k}": v for k, v in aug.items()})
-        for key in (*REF_KEYS, "score_chosen", "score_rejected", "weight"):
+        for key in (*REF_KEYS, "score_chosen", "score_rejected", "weight", "uncertainty"):
             if all(f.get(key) is not None for f in features):
                 batch[key] = torch.tensor([float(f[key]) for f in features], dtype=torch.float32)
         return batch

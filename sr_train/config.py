@@ -97,6 +97,11 @@ class TrainConfig:
                            "the gradient forward's chunks, no extra forward", resume_safe=True)
     alphapo_alpha: float = _f(0.0, "AlphaPO reward shape for cpo_* / alphapo: reward (1 - p^-a)/a of p = exp(mean "
                               "log-prob) (TRL CPOConfig alpha; 0: log-prob rewards)")
+    hdpo_alpha: float = _f(1.0, "H-DPO entropy coefficient alpha on the policy's log-probs in the margin (1: DPO; "
+                           "alpha < 1 sharpens the policy) (Omura+ 2024)")
+    up_penalty: str = _f("subtract", "UP-DPO penalty of the data's per-pair uncertainty u: 'subtract' (logit - gamma "
+                         "u) or 'scale' (logit * exp(-gamma u)) (Houliston+ 2024)", choices=("subtract", "scale"))
+    up_gamma: float = _f(1.0, "UP-DPO penalty strength gamma (0: DPO)")
     # --- optimisation
     optimizer: str = _f("rmsprop", "rmsprop (paper) or adamw", choices=("rmsprop", "adamw"))
     learning_rate: float = _f(5e-7, "peak learning rate (paper: 5e-7)")
@@ -382,6 +387,7 @@ _MINIMUM: dict[str, tuple[float, bool]] = {
     "max_grad_norm": (0, True), "weight_decay": (0, True), "lora_r": (1, True), "lora_alpha": (1, True),
     "lora_dropout": (0, True), "logging_steps": (1, True), "save_steps": (1, True), "save_total_limit": (1, True),
     "pad_to_multiple_of": (1, True), "simpo_gamma": (0, True), "odpo_alpha": (0, True),
+    "hdpo_alpha": (0, False), "up_gamma": (0, True),
 }
 MAX_SEED = 2**32 - 1  # numpy's seed range (transformers.set_seed seeds numpy too)
 

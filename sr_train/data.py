@@ -8,7 +8,8 @@ Row shapes understood (detected per row):
 - UltraFeedback-binarized: `chosen` / `rejected` are message lists ending with the assistant turn, optional
   `score_chosen` / `score_rejected`;
 - flat: `prompt` (string or message list), `chosen`, `rejected` strings, optional scores.
-Any shape may carry a per-pair `weight` (finite, >= 0) scaling that pair's loss (see `normalise_weights`).
+Any shape may carry a per-pair `weight` (finite, >= 0) scaling that pair's loss (see `normalise_weights`), and a
+per-pair preference `uncertainty` (finite, >= 0; UP-DPO's penalty reads it: `sr-bench uncertainty` writes it).
 Bad rows raise DataError naming the file and line (JSON) or the source and row (others), or (on_bad_row='skip')
 are counted by reason in a DataReport.
 """
@@ -301,6 +302,12 @@ def normalise_row(row: dict, scores: bool = True) -> dict:
         if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not math.isfinite(weight) or weight < 0:
             raise DataError(f"weight must be a finite number >= 0, got {weight!r}")
         out["weight"] = float(weight)
+    uncertainty = row.get("uncertainty")
+    if uncertainty is not None:
+        if isinstance(uncertainty, bool) or not isinstance(uncertainty, (int, float)) or not math.isfinite(
+                uncertainty) or uncertainty < 0:
+            raise DataError(f"uncertainty must be a finite number >= 0, got {uncertainty!r}")
+        out["uncertainty"] = float(uncertainty)
     return out
 
 

@@ -8,6 +8,9 @@ log-probs alone. Offsets are how margins enter:
 - the Sr refinement (Yu et al. 2024): offset = lambda * sg[Delta], Delta = beta * h_p ('prompt') or beta * h ('naive');
   `sr-<loss>` is `<loss>` with the refinement, so Sr-DPO = DPO + refinement, Sr-IPO = IPO + refinement;
 - ODPO (Amini et al. 2024): offset = alpha * log(score_chosen - score_rejected).
+H-DPO (Omura et al. 2024) forms h with the policy's log-probs scaled by its entropy coefficient alpha (margin
+'ratio_alpha'; alpha = 1 is DPO). UP-DPO (Houliston et al. 2024) penalises each pair's logit by the data's
+preference uncertainty u: 'subtract' (logit - gamma u) or 'scale' (logit * exp(-gamma u)); u = 0 is DPO.
 lambda = 0 gives exactly the base loss.
 
 Names follow TRL 1.16's DPOTrainer `loss_type` where it has the loss (ALIASES maps TRL's names to ours where they
@@ -28,6 +31,7 @@ from sr_train.refine import refinement_delta
 Tensor = torch.Tensor
 
 F_DIVERGENCES = ("reverse_kl", "forward_kl", "js_divergence", "alpha_divergence")
+UP_PENALTIES = ("subtract", "scale")
 
 
 @dataclass
@@ -47,6 +51,7 @@ class PairLogps:
     score_chosen: Tensor | None = None
     score_rejected: Tensor | None = None
     weight: Tensor | None = None  # detached per-pair weight (data `weight` column, WPO): scales each pair's loss
+    uncertainty: Tensor | None = None  # per-pair preference uncertainty (data `uncertainty` column, UP-DPO)
 
 
 @dataclass
@@ -63,6 +68,9 @@ class LossParams:
     f_alpha: float = 0.5  # alpha of alpha_divergence
     alphapo_alpha: float = 0.0  # AlphaPO reward shape for the cpo_* losses (0: log-prob rewards)
     loss_weights: tuple[float, ...] | None = None  # one per component of a composite loss
+    hdpo_alpha: float = 1.0  # H-DPO entropy coefficient on the policy's log-probs (1: DPO)
+    up_penalty: str = "subtract"  # UP-DPO: how the uncertainty enters the logit (UP_PENALTIES)
+    up_gamma: float = 1.0  # UP-DPO penalty strength
 
 
 @dataclass
@@ -82,7 +90,8 @@ class LossSpec:
     refine: bool = False  # subtract lambda * Delta
     reference_free: bool = False
     needs_scores: bool = False
-    margin: str = "ratio"  # how h is formed: ratio | ratio_norm | policy_sum | policy_mean | none (see _margin)
+    needs_uncertainty: bool = False  # reads the data's per-pair `uncertainty` (UP-DPO)
+    margin: str = "ratio"  # how h is formed: ratio | ratio_norm | ratio_alpha | policy_sum | policy_mean | none
     twin: bool = True  # has an sr- twin (the loss reads its margin through a logit)
     f_divergence: bool = False  # TRL allows an f-divergence other than reverse KL
     sorts_batch: bool = False  # pairs are re-matched by sorting: no per-pair weights
@@ -112,6 +121,19 @@ def _smoothed(z: Tensor, eps: float) -> Tensor:
 
 def dpo(t: Terms, p: LossParams) -> Tensor:
     return -F.logsigmoid(_z(p, t))
+
+
+def updpo(t: Terms, p: LossParams) -> Tensor:
+    """DPO with the pair's logit penalised by its preference uncertainty u >= 0 (u = 0: DPO exactly)."""
+    u = t.x.uncertainty
+    if u is None:
+        raise ValueError("UP-DPO needs the data's per-pair uncertainty column (write it with `sr-bench uncertainty`)")
+    u, z = u.to(t.h.dtype), _z(p, t)
+    if p.up_penalty == "subtract":
+        return -F.logsigmoid(z - p.up_gamma * u)
+    if p.up_penalty == "scale":
+        return -F.logsigmoid(z * torch.exp(-p.up_gamma * u))
+    raise ValueError(f"up_penalty must be one of {UP_PENALTIES}, got {p.up_penalty!r}")
 
 
 def ipo(t: Terms, p: LossParams) -> Tensor:
@@ -218,7 +240,7 @@ BASE_LOSSES: dict[str, Callable[[Terms, LossParams], Tensor]] = {
     "exo_pair": exo_pair, "nca_pair": nca_pair, "bco_pair": bco_pair, "sppo_hard": sppo_hard, "apo_zero": apo_zero,
     "apo_down": apo_down, "discopop": discopop, "sigmoid_norm": dpo, "sft": sft, "sft_batch": sft_batch, "aot": aot,
     "aot_unpaired": aot_unpaired, "cpo_pair": cpo_pair, "cpo_hinge": hinge, "cpo_ipo": ipo, "cpo_simpo": cpo_simpo,
-    "alphapo": cpo_simpo, "orpo_pair": orpo_pair,
+    "alphapo": cpo_simpo, "orpo_pair": orpo_pair, "hdpo": dpo, "updpo": updpo,
 }
 
 _FREE = {"reference_free": True}
@@ -269,6 +291,12 @@ LOSSES: dict[str, LossSpec] = {
                         "p = exp(mean log-prob), a = --alphapo-alpha [Gupta+ 2025 AlphaPO; TRL CPOTrainer alpha]"),
     "orpo_pair": LossSpec("orpo_pair", margin="policy_mean", twin=False, **_FREE, help="-beta log sigma(log odds(y+) - log "
                           "odds(y-)), odds of mean log-probs [Hong+ 2024 ORPO; TRL ORPOTrainer]"),
+    "hdpo": LossSpec("hdpo", margin="ratio_alpha", help="-log sigma(beta [(alpha log pi(y+) - log pi_ref(y+)) - "
+                     "(alpha log pi(y-) - log pi_ref(y-))]), alpha = --hdpo-alpha (1: DPO) [Omura+ 2024 H-DPO, the "
+                     "loss of Sec. 3 (arXiv 2411.07595)]"),
+    "updpo": LossSpec("updpo", needs_uncertainty=True, help="-log sigma(beta h - gamma u) ('subtract') or -log "
+                      "sigma(beta h exp(-gamma u)) ('scale'), u = the data's uncertainty column, --up-penalty, "
+                      "--up-gamma [Houliston+ 2024 UP-DPO (arXiv 2410.20187)]"),
 }
 # Any margin loss takes the refinement: sr-dpo, sr-ipo (the paper's), and sr-hinge, sr-robust, ... (ours).
 LOSSES.update({f"sr-{name}": LossSpec(**{**s.__dict__, "refine": True})
@@ -336,6 +364,7 @@ def get_spec(name: str) -> LossSpec:
     return LossSpec("composite", refine=any(s.refine for s in specs),
                     reference_free=all(s.reference_free for s in specs),
                     needs_scores=any(s.needs_scores for s in specs), margin="none", twin=False,
+                    needs_uncertainty=any(s.needs_uncertainty for s in specs),
                     f_divergence=all(s.f_divergence for s in specs), sorts_batch=any(s.sorts_batch for s in specs))
 
 
@@ -384,6 +413,8 @@ def _scores(c: Tensor, r: Tensor, rc: Tensor | None, rr: Tensor | None, lc: Tens
         return sc - sr, sc, sr
     if rc is None or rr is None:
         raise ValueError("this loss needs reference log-probs")
+    if spec.margin == "ratio_alpha":  # H-DPO: alpha scales the policy's log-probs (its entropy term), not the ref's
+        c, r = p.hdpo_alpha * c, p.hdpo_alpha * r
     chosen_ratio, rejected_ratio = c - rc, r - rr
     sc, sr = f_prime(chosen_ratio, p), f_prime(rejected_ratio, p)
     if spec.margin == "ratio_norm" or (spec.base == "ipo" and p.ipo_norm == "mean"):
@@ -400,7 +431,8 @@ def _rewards(x: PairLogps, spec: LossSpec, lc: Tensor, lr: Tensor, p: LossParams
     if spec.margin in ("policy_sum", "policy_mean"):
         _, sc, sr = _scores(x.chosen, x.rejected, None, None, lc, lr, spec, p)
         return p.beta * sc, p.beta * sr
-    return p.beta * (x.chosen - x.ref_chosen), p.beta * (x.rejected - x.ref_rejected)
+    a = p.hdpo_alpha if spec.margin == "ratio_alpha" else 1.0
+    return p.beta * (a * x.chosen - x.ref_chosen), p.beta * (a * x.rejected - x.ref_rejected)
 
 
 def _single(name: str, x: PairLogps, p: LossParams, lc: Tensor, lr: Tensor) -> LossOutput:

@@ -103,6 +103,8 @@ def tokenize_pair(tok: PreTrainedTokenizerBase, pair: dict, s: TokenizeSettings,
            "truncated": (len(prompt) < len(p_full), len(chosen) < len(c_full) or len(rejected) < len(r_full))}
     if pair.get("weight") is not None:
         out["weight"] = pair["weight"]
+    if pair.get("uncertainty") is not None:
+        out["uncertainty"] = pair["uncertainty"]
     if s.quality_prompt is not None:
         aug_msgs = join_prompt(pair["prompt"], s.quality_prompt, s.prompt_join)
         a_full, ac_full, ar_full = encode_view(tok, aug_msgs, pair["chosen"], pair["rejected"], chat)

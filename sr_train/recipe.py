@@ -70,6 +70,10 @@ def prepare_examples(cfg: TrainConfig, tokenizer) -> tuple[list[dict], dict]:
             raise DataError(f"loss {cfg.loss!r} needs score_chosen / score_rejected in every row of {cfg.data}; "
                             f"{report.where(missing[0]['at'])} has none ({len(missing)} rows in all)")
         examples = _scored_pairs(examples, cfg, report)
+    if preference and get_spec(cfg.loss).needs_uncertainty and (
+            missing := [e for e in examples if e.get("uncertainty") is None]):
+        raise DataError(f"loss {cfg.loss!r} needs an uncertainty column in every row of {cfg.data} (write it with "
+                        f"`sr-bench uncertainty`); {report.where(missing[0]['at'])} has none ({len(missing)} rows)")
     out = report.to_dict()
     if (weights := normalise_weights(examples, cfg.data)) is not None:
         if preference and get_spec(cfg.loss).sorts_batch:
@@ -110,7 +114,8 @@ def content_identity(cfg: TrainConfig) -> dict[str, str | None]:
 def loss_params(cfg: TrainConfig) -> LossParams:
     return LossParams(cfg.beta, cfg.lam, cfg.refine, cfg.ipo_norm, cfg.label_smoothing, cfg.simpo_gamma,
                       cfg.odpo_alpha, discopop_tau=cfg.discopop_tau, f_divergence=cfg.f_divergence,
-                      f_alpha=cfg.f_alpha, alphapo_alpha=cfg.alphapo_alpha, loss_weights=cfg.loss_weight_values())
+                      f_alpha=cfg.f_alpha, alphapo_alpha=cfg.alphapo_alpha, loss_weights=cfg.loss_weight_values(),
+                      hdpo_alpha=cfg.hdpo_alpha, up_penalty=cfg.up_penalty, up_gamma=cfg.up_gamma)
 
 
 def write_run_config(cfg: TrainConfig, out_dir: Path, **facts) -> None:

@@ -229,7 +229,7 @@ class PreferenceTrainer(MetricsTrainer):
         pair = PairLogps(chosen=logps[:n], rejected=logps[n:], chosen_len=lengths[:n], rejected_len=lengths[n:],
                          ref_chosen=ref_c, ref_rejected=ref_r,
                          score_chosen=inputs.get("score_chosen"), score_rejected=inputs.get("score_rejected"),
-                         weight=inputs.get("weight"))
+                         weight=inputs.get("weight"), uncertainty=inputs.get("uncertainty"))
         if needs_aug_view(self.loss_name, self.loss_params.refine):
             with torch.no_grad():  # Delta is detached: the p+x forward builds no autograd graph
                 aug, _ = aug_view_logps(model, inputs)  # `model` as wrapped: compiled stays compiled

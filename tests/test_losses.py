@@ -138,6 +138,8 @@ TWINS = sorted(n[3:] for n in LOSSES if n.startswith("sr-"))
 def test_every_sr_twin_at_lambda_zero_is_its_base_loss(tmp_path, batch, base):
     """Loss and every gradient equal bit for bit, while the refinement Delta was computed (non-zero)."""
     b, vocab = batch
+    if LOSSES[base].needs_uncertainty:  # UP-DPO reads the data's per-pair uncertainty column
+        b = {**b, "uncertainty": torch.linspace(0.1, 1.0, b["input_ids"].shape[0] // 2)}
     params = {"label_smoothing": 0.1, "alphapo_alpha": 0.3 if base == "alphapo" else 0.0}
     runs = []
     for name in (base, f"sr-{base}"):

@@ -19,6 +19,8 @@ SUBCOMMANDS = {
     "judge": "bench.cli.judge",
     "report": "bench.cli.report",
     "pipeline": "bench.cli.pipeline",
+    "expo": "bench.cli.expo",
+    "uncertainty": "bench.cli.uncertainty",
 }
 
 
