@@ -28,7 +28,7 @@ from bench.winrate.stats import ItemOutcome
 from sr_train.artifacts.runs import LOSS_SETTINGS, UNLABELLED, run_info, run_settings
 from sr_train.config import TrainConfig
 from sr_train.losses import LossParams
-from sr_train.recipe import quality_prompt_facts
+from sr_train.recipe import content_identity
 from sr_train.refine import QUALITY_PROMPT_1_TO_10
 
 EXP = "ablation"
@@ -50,7 +50,7 @@ def make_run(root: Path, name: str, seed: int) -> Path:
     cfg = TrainConfig(model="tiny-start", data="pairs.jsonl", loss=loss, seed=seed, batch_size=BATCH, **overrides)
     run = root / f"{name}-s{seed}"
     run.mkdir(parents=True)
-    config = {**cfg.to_dict(), **quality_prompt_facts(cfg), "model_given": cfg.model, "data_given": cfg.data}
+    config = {**cfg.to_dict(), **content_identity(cfg), "model_given": cfg.model, "data_given": cfg.data}
     (run / "run_config.json").write_text(json.dumps(config))
     for step in STEPS:
         ckpt = run / f"checkpoint-{step}"
