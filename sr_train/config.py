@@ -345,6 +345,9 @@ def convert(value: Any, t: type, optional: bool) -> Any:
     return value
 
 
+LIST_FIELDS = ("loss", "loss_weights")  # a YAML list or a comma string: `loss: [dpo, sft]`, `--loss dpo,sft`
+
+
 def typed_fields(raw: dict[str, Any], where: str) -> dict[str, Any]:
     """Each TrainConfig field of `raw` converted to its declared type; a ValueError naming `where`, the key and the
     value of every one that cannot be."""
@@ -353,6 +356,9 @@ def typed_fields(raw: dict[str, Any], where: str) -> dict[str, Any]:
         if key not in {f.name for f in dataclasses.fields(TrainConfig)}:
             out[key] = value
             continue
+        if key in LIST_FIELDS and isinstance(value, (list, tuple)):  # YAML lists: the comma form flags take
+            value = ",".join(str(float(v)) if key == "loss_weights" and isinstance(v, (int, float))
+                             and not isinstance(v, bool) else str(v) for v in value)
         try:
             out[key] = convert(value, *field_type(key))
         except ValueError as e:

@@ -49,7 +49,7 @@ def test_unknown_yaml_field(tmp_path, capsys):
     assert "unknown config field(s) ['bta']" in capsys.readouterr().err
 
 
-PIPELINE_CONFIGS = ("demo.yaml", "demo-gpu.yaml")  # sr-bench pipeline configs (tests/test_pipeline.py loads them)
+PIPELINE_CONFIGS = ("demo.yaml", "demo-gpu.yaml", "science.yaml")  # sr-bench pipeline configs
 
 
 @pytest.mark.parametrize("config", sorted(p.name for p in (REPO / "configs").glob("*.yaml")
