@@ -57,6 +57,28 @@ class QuestionSet:
         return {q.question_id: q for q in self.questions}
 
 
+def as_reference(value: Any, where: str) -> tuple[str, ...] | None:
+    """A question's reference answers (MT-Bench's `reference`: one string per turn; a lone string is turn 1's),
+    or None when it has none."""
+    if value is None or value == [] or value == "":
+        return None
+    if isinstance(value, str):
+        return (value,)
+    if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
+        raise QuestionError(f"{where}: 'reference' must be a string or a list of strings (one per turn), "
+                            f"got {value!r:.120}")
+    return tuple(value)
+
+
+def references(qset: QuestionSet) -> dict[int | str, tuple[str, ...]]:
+    """The reference answers of the questions that carry them, by question id."""
+    out = {}
+    for q in qset.questions:
+        if (ref := as_reference(q.extra.get("reference"), f"{qset.source} question {q.question_id!r}")) is not None:
+            out[q.question_id] = ref
+    return out
+
+
 def set_name_for(spec: str) -> str:
     """The task name for a set: our names as given, MT-Bench / Vicuna-Bench recognised in paths and ids."""
     if spec in PACKAGE_SETS:
