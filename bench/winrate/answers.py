@@ -18,8 +18,9 @@ from bench.winrate.questions import as_reference
 from sr_train.artifacts.settings import differing
 
 # Settings that change the answers: rows of one model in one file must agree on them (and on the weights).
-MATCHING = ("max_new_tokens", "temperature", "top_p", "seed", "backend", "dtype")
-ADDED_LATER = ("dtype",)  # rows written before these were recorded are not checked on them
+MATCHING = ("max_new_tokens", "temperature", "top_p", "seed", "backend", "dtype", "top_k", "min_p",
+            "repetition_penalty", "template", "category_temperatures")
+ADDED_LATER = ("dtype", "top_k", "min_p", "repetition_penalty", "template", "category_temperatures")  # rows written before these were recorded are not checked on them
 
 
 class AnswersError(RuntimeError):
