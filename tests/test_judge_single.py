@@ -58,7 +58,7 @@ def server(monkeypatch):
 
 
 def opts(tmp_path, **kw):
-    o = dict(concurrency=3, max_retries=2, parse_retries=2, timeout=0.4, backoff_base=0.01, backoff_max=0.05,
+    o = dict(concurrency=3, max_retries=2, parse_retries=2, timeout=5.0, backoff_base=0.01, backoff_max=0.05,
              cache_path=tmp_path / "cache.sqlite", progress=False)
     o.update(kw)
     return o
@@ -158,7 +158,7 @@ def test_reference_guided_pairwise_decides_by_correctness(tmp_path, server):
                              for q, (c, _, m, r, _) in plan.items()))
     out = tmp_path / "res"
     rc = bench_main(["judge", "--a", str(a2), "--b", str(b2), "--judge", "openai:fake-judge", "--out", str(out),
-                     "--questions", str(qfile), "--cache", str(tmp_path / "cache.sqlite"), "--timeout", "0.4",
+                     "--questions", str(qfile), "--cache", str(tmp_path / "cache.sqlite"), "--timeout", "5",
                      "--bootstrap", "50"])
     assert rc == 0
     rows = {(r["question_id"], r["turn"]): r for r in map(json.loads, next(out.glob("*.verdicts.ndjson")).open())}
@@ -194,7 +194,7 @@ def test_cli_single_mode(tmp_path, server, capsys):
     a = write_answers(tmp_path / "a.jsonl", "model-a", {k: PLAN[k] for k in (1, 2, 3)})
     out = tmp_path / "results" / "cli"
     base = ["judge", "--mode", "single", "--a", str(a), "--judge", "openai:fake-judge", "--out", str(out),
-            "--cache", str(tmp_path / "c.sqlite"), "--timeout", "0.4", "--bootstrap", "50"]
+            "--cache", str(tmp_path / "c.sqlite"), "--timeout", "5", "--bootstrap", "50"]
     assert bench_main([*base, "--repeats", "2", "--method-a", "sr-dpo"]) == 0
     text = capsys.readouterr().out
     assert "single grading 1-10" in text and "score_turn2" in text and "cost:" in text
