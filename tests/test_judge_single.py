@@ -207,3 +207,5 @@ def test_cli_single_mode(tmp_path, server, capsys):
     assert "needs an LLM judge" in capsys.readouterr().err
     assert bench_main(["judge", "--a", str(a), "--judge", "openai:x", "--out", str(out)]) == 2
     assert "needs --b" in capsys.readouterr().err
+    assert bench_main(["judge", "--a", str(a), "--b", str(a), "--judge", "rm:x", "--repeats", "3"]) == 2
+    assert "--repeats is for LLM judges" in capsys.readouterr().err

@@ -73,6 +73,8 @@ def main(args: argparse.Namespace) -> int:
     try:
         if args.repeats < 1:
             raise ValueError(f"--repeats must be >= 1, got {args.repeats}")
+        if args.repeats > 1 and not args.judge.startswith("openai:"):
+            raise ValueError("--repeats is for LLM judges (openai:<model>); a reward model scores the same each time")
         refs = references(load_questions(args.questions)) if args.questions else None
         if args.mode == "single":
             return _single(args, refs)
