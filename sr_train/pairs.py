@@ -13,11 +13,14 @@ the x prompt's query tokens.
 
 from __future__ import annotations
 
+__all__ = ["TokenizeSettings", "render_plain", "tokenize_pair", "tokenize_pairs", "truncate", "use_chat_template"]
+
 from dataclasses import dataclass
 
 from tqdm.auto import tqdm
 from transformers import PreTrainedTokenizerBase
 
+from sr_train.artifacts.templates import render_plain
 from sr_train.data import DataError, DataReport
 from sr_train.refine import join_prompt
 
@@ -36,12 +39,6 @@ def use_chat_template(tokenizer: PreTrainedTokenizerBase, template: str) -> bool
     if template == "chat" and not has:
         raise DataError("template 'chat' but the tokenizer has no chat template; use --template plain")
     return has if template == "auto" else template == "chat"
-
-
-def render_plain(messages: list[dict]) -> str:
-    """HH-RLHF text form of a prompt, ending with '\\n\\nAssistant:'."""
-    names = {"user": "Human", "assistant": "Assistant", "system": "System"}
-    return "".join(f"\n\n{names.get(m['role'], m['role'])}: {m['content']}" for m in messages) + "\n\nAssistant:"
 
 
 def common_prefix_length(a: list[int], b: list[int]) -> int:

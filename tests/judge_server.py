@@ -8,6 +8,12 @@ second) it compares the second replies. Tags in the question text steer it:
 - `[fault:429]`, `[fault:500]`, `[fault:timeout]`, `[fault:garbage]`: the first request for each
   (prompt, order) fails that way (timeout = no answer before the client gives up), later ones succeed;
 - `[fault:400-always]`, `[fault:500-always]`, `[fault:garbage-always]`: every request fails that way.
+A prompt asking for `Rating:` (single grading) is answered with a rating of the last reply: 8 for GOOD, 3 for BAD.
+When the prompt shows reference answers (`REF=<n>` in the reference text) and the replies state `ANSWER=<n>`,
+correctness decides instead of the markers: pairwise, the reply matching the last reference wins (tie when both
+or neither match); single, 9 when it matches, 2 when not.
+- `[noisy]`: the first request for a prompt gets the wrong answer (the other verdict, or a rating of 1), the
+  later ones the right one (a judge whose repeats disagree).
 It counts requests, verdicts given, tokens and error responses per prompt (one prompt per item and order),
 and the most requests it was serving at once.
 """
@@ -60,9 +66,32 @@ class JudgeServer:
 
     # -- the judging rule ---------------------------------------------------------------------------------
     @staticmethod
-    def verdict_for(prompt: str) -> str:
+    def is_single(prompt: str) -> bool:
+        return "Rating:" in prompt
+
+    @staticmethod
+    def rating_for(prompt: str, attempt: int = 0) -> int:
+        if "[noisy]" in prompt and attempt == 0:
+            return 1
+        refs, answers = re.findall(r"\bREF=(\d+)", prompt), re.findall(r"\bANSWER=(\d+)", prompt)
+        if refs and answers:
+            return 9 if answers[-1] == refs[-1] else 2
+        marks = re.findall(r"\b(GOOD|BAD)\b", prompt)
+        assert marks, "expected a GOOD / BAD marker"
+        return 8 if marks[-1] == "GOOD" else 3
+
+    @staticmethod
+    def verdict_for(prompt: str, attempt: int = 0) -> str:
         if "[bias]" in prompt:
             return "A"
+        if "[noisy]" in prompt and attempt == 0:
+            right = JudgeServer.verdict_for(prompt.replace("[noisy]", ""))
+            return {"A": "B", "B": "A", "tie": "A"}[right]
+        refs, answers = re.findall(r"\bREF=(\d+)", prompt), re.findall(r"\bANSWER=(\d+)", prompt)
+        if refs and answers:
+            a, b = (answers[1], answers[3]) if len(answers) == 4 else answers
+            ok_a, ok_b = a == refs[-1], b == refs[-1]
+            return "tie" if ok_a == ok_b else ("A" if ok_a else "B")
         marks = re.findall(r"\b(GOOD|BAD)\b", prompt)
         if len(marks) == 4:
             marks = [marks[1], marks[3]]
@@ -136,8 +165,13 @@ class JudgeServer:
                     time.sleep(server.delay)  # long enough for requests to overlap
                     if plan == "garbage":
                         text = "Both replies have merits. Verdict: maybe the first one?"
+                    elif server.is_single(prompt):
+                        r = server.rating_for(prompt, attempt)
+                        text = f"Rating: {r}" if follow_up else f"The reply is marked.\nRating: {r}"
+                        with server.lock:
+                            server.verdicts[key] += 1
                     else:
-                        v = server.verdict_for(prompt)
+                        v = server.verdict_for(prompt, attempt)
                         text = f"Verdict: {v}" if follow_up else f"One reply is marked better.\nVerdict: {v}"
                         with server.lock:
                             server.verdicts[key] += 1

@@ -116,3 +116,71 @@ def test_real_shipped_file_is_valid_when_present():
         pytest.skip(f"{path} not written yet")
     qs = load_questions("sr-questions")
     assert len(qs) > 0 and all(1 <= len(q.turns) <= 2 for q in qs.questions)
+
+
+# -- public sets in their published forms -------------------------------------------------------------------
+ALPACA = [
+    {"instruction": "What are the names of some famous actors that started their careers on Broadway?",
+     "output": "Some famous actors ...", "generator": "gpt4_1106_preview", "dataset": "helpful_base"},
+    {"instruction": "How did US states get their names?", "output": "US states get their names from ...",
+     "generator": "gpt4_1106_preview", "dataset": "helpful_base"},
+    {"instruction": "Hi, I'm interested in learning to play badminton.", "output": "Badminton is ...",
+     "generator": "gpt4_1106_preview", "dataset": "oasst"},
+]
+ARENA_V01 = [
+    {"question_id": "328c149ed45a41c0b9d6f14659e63599", "category": "arena-hard-v0.1",
+     "cluster": "ABC Sequence Puzzles & Groups", "turns": [{"content": "Use ABC notation to write a melody."}]},
+    {"question_id": "b43c07656ead4150b360294ee932b410", "category": "arena-hard-v0.1",
+     "cluster": "ABC Sequence Puzzles & Groups", "turns": [{"content": "SOLVE THIS IN C++ : There are three cards."}]},
+]
+ARENA_V2 = [
+    {"uid": "0253f09025cc40cd", "category": "hard_prompt", "subcategory": "coding",
+     "prompt": "Write a Python function that merges intervals."},
+    {"uid": "a1b2c3d4e5f60718", "category": "creative_writing", "subcategory": "poem",
+     "prompt": "Write a sonnet about a lighthouse."},
+]
+
+
+def test_alpaca_eval_instruction_file(tmp_path):
+    path = tmp_path / "alpaca_eval.json"
+    path.write_text(json.dumps(ALPACA, indent=2), encoding="utf-8")
+    qs = load_questions(str(path))
+    assert qs.name == "alpaca-eval" and len(qs) == 3
+    assert [q.question_id for q in qs.questions] == [0, 1, 2]
+    assert [q.category for q in qs.questions] == ["helpful_base", "helpful_base", "oasst"]
+    assert qs.questions[1].turns == ("How did US states get their names?",)
+    assert qs.questions[0].extra == {"output": "Some famous actors ...", "generator": "gpt4_1106_preview"}
+    assert "reference" not in qs.questions[0].to_row()  # the baseline's output is not a reference answer
+    assert len(load_questions(str(path), limit=2)) == 2
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps([ALPACA[0], {"output": "no instruction"}]))
+    with pytest.raises(QuestionError, match=r"bad.json: item 1: missing 'question_id'"):
+        load_questions(str(bad))
+    bad.write_text(json.dumps({"instruction": "not a list"}))
+    with pytest.raises(QuestionError, match="must hold a list of questions"):
+        load_questions(str(bad))
+    bad.write_text('[{"instruction": "x"},\n  oops]')
+    with pytest.raises(QuestionError, match=r"bad.json:2: not valid JSON"):
+        load_questions(str(bad))
+
+
+@pytest.mark.parametrize("rows,version", [(ARENA_V01, "v0.1"), (ARENA_V2, "v2.0")])
+def test_arena_hard_question_file(tmp_path, rows, version):
+    folder = tmp_path / "data" / f"arena-hard-{version}"
+    folder.mkdir(parents=True)
+    qs = load_questions(str(write(folder / "question.jsonl", rows)))
+    assert qs.name == f"arena-hard-{version}" and len(qs) == 2
+    assert [q.question_id for q in qs.questions] == [r.get("question_id", r.get("uid")) for r in rows]
+    first = qs.questions[0]
+    assert first.turns == ((rows[0]["turns"][0]["content"],) if "turns" in rows[0] else (rows[0]["prompt"],))
+    assert first.category == rows[0]["category"]
+    assert set(first.extra) == ({"cluster"} if version == "v0.1" else {"subcategory"})
+
+
+def test_public_set_names_need_their_files(tmp_path):
+    for name in ("alpaca-eval", "arena-hard"):
+        with pytest.raises(QuestionError, match="not shipped with the package"):
+            load_questions(name)
+    bad = write(tmp_path / "q.jsonl", [{"question_id": "x", "category": "c", "turns": [{"text": "no content"}]}])
+    with pytest.raises(QuestionError, match=r"q.jsonl:1: each turn object must hold 'content'"):
+        load_questions(str(bad))

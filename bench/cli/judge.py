@@ -1,22 +1,31 @@
-"""`sr-bench judge`: flags -> bench.winrate.pairwise.pairwise."""
+"""`sr-bench judge`: flags -> bench.winrate.pairwise.pairwise (--mode pairwise) or bench.winrate.single.grade
+(--mode single)."""
 
 from __future__ import annotations
 
 import argparse
 from typing import Any
 
-from bench.winrate import pairwise
+from bench.winrate import pairwise, single
 from bench.winrate.answers import AnswersError
 from bench.winrate.judges.cache import default_cache
+from bench.winrate.judges.grader import SingleGrader
 from bench.winrate.judges.llm import JudgeAbort
+from bench.winrate.questions import QuestionError, load_questions, references
 from sr_train.artifacts.errors import report
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    p = subparsers.add_parser("judge", help="pairwise win rates of answers A vs answers B", description=pairwise.__doc__,
+    p = subparsers.add_parser("judge", help="pairwise win rates of answers A vs answers B, or single 1-10 grades "
+                              "of answers A", description=f"{pairwise.__doc__}\n--mode single:\n{single.__doc__}",
                               formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--mode", choices=("pairwise", "single"), default="pairwise",
+                   help="pairwise: A vs B in both orders; single: grade each answer of A alone on 1-10 (needs an "
+                   "openai: judge) (default: pairwise)")
     p.add_argument("--a", required=True, help="answers JSONL of set A (from sr-bench generate)")
-    p.add_argument("--b", required=True, help="answers JSONL of set B")
+    p.add_argument("--b", default=None, help="answers JSONL of set B (pairwise mode)")
+    p.add_argument("--questions", default=None, help="question set whose reference answers are shown to the judge "
+                   "(default: the references the answer rows carry, copied from the questions by sr-bench generate)")
     p.add_argument("--judge", required=True, help="openai:<model> (OPENAI_API_KEY / OPENAI_BASE_URL from the "
                    "environment) or rm:<reward model folder or hub id>")
     p.add_argument("--out", default=str(pairwise.DEFAULT_OUT), help="results folder; its name is the experiment "
@@ -39,6 +48,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     g.add_argument("--timeout", type=float, default=120.0, help="seconds per request (default: 120)")
     g.add_argument("--max-tokens", type=int, default=1024, help="judge reply length (default: 1024)")
     g.add_argument("--temperature", type=float, default=0.0, help="judge temperature (default: 0)")
+    g.add_argument("--repeats", type=int, default=1, help="ask each judgment k times (fresh calls, each cached "
+                   "under its own key) and keep the median verdict / rating, for judge variance (default: 1)")
     g.add_argument("--cache", default=None, help="SQLite call cache (default: judge-cache.sqlite in the user cache "
                    "folder: $SR_ALIGN_CACHE, else $XDG_CACHE_HOME/sr-align, else ~/.cache/sr-align)")
     g.add_argument("--prices", default=None, help="JSON/YAML price table {model: {input, output}} in $ per 1M tokens "
@@ -54,25 +65,52 @@ def judge_options(args: argparse.Namespace) -> dict[str, Any]:
     if args.judge.startswith("openai:"):
         return {"concurrency": args.concurrency, "max_retries": args.max_retries, "parse_retries": args.parse_retries,
                 "timeout": args.timeout, "max_tokens": args.max_tokens, "temperature": args.temperature,
-                "cache_path": args.cache or default_cache(), "prices": args.prices}
+                "cache_path": args.cache or default_cache(), "prices": args.prices, "repeats": args.repeats}
     return {"tie_margin": args.tie_margin, "batch_size": args.rm_batch_size, "max_length": args.rm_max_length}
 
 
 def main(args: argparse.Namespace) -> int:
     try:
+        if args.repeats < 1:
+            raise ValueError(f"--repeats must be >= 1, got {args.repeats}")
+        if args.repeats > 1 and not args.judge.startswith("openai:"):
+            raise ValueError("--repeats is for LLM judges (openai:<model>); a reward model scores the same each time")
+        refs = references(load_questions(args.questions)) if args.questions else None
+        if args.mode == "single":
+            return _single(args, refs)
+        if args.b is None:
+            raise ValueError("--mode pairwise needs --b (the answers to compare with)")
         result = pairwise.pairwise(args.a, args.b, args.judge, out=args.out, run=args.run, model_a=args.model_a,
                           model_b=args.model_b, method_a=args.method_a, method_b=args.method_b,
                           n_boot=args.bootstrap, seed=args.seed, limit=args.limit, judge_options=judge_options(args),
-                          max_error_rate=args.max_error_rate)
+                          max_error_rate=args.max_error_rate, references=refs)
     except pairwise.JudgeFailed as e:
         report("sr-bench judge", e)
         return 1
-    except (AnswersError, JudgeAbort, ValueError, OSError) as e:
+    except (AnswersError, JudgeAbort, QuestionError, ValueError, OSError) as e:
         return report("sr-bench judge", e)
     print(pairwise.format_summary(result))
     ledger = result.info["judge"].get("ledger")
     if ledger is not None:
         print(_ledger_line(ledger))
+    for name, path in result.paths.items():
+        print(f"{name}: {path}")
+    return 0
+
+
+def _single(args: argparse.Namespace, refs: dict | None) -> int:
+    """--mode single: grade --a alone (errors propagate to main's handlers)."""
+    kind, _, model = args.judge.partition(":")
+    if kind != "openai" or not model:
+        raise ValueError(f"--mode single needs an LLM judge 'openai:<model>', got {args.judge!r}")
+    if args.b is not None:
+        raise ValueError("--mode single grades --a alone; drop --b")
+    grader = SingleGrader(model, **judge_options(args))
+    result = single.grade(args.a, grader, out=args.out, run=args.run, model=args.model_a, method=args.method_a,
+                          n_boot=args.bootstrap, seed=args.seed, limit=args.limit, references=refs,
+                          max_error_rate=args.max_error_rate)
+    print(single.format_scores(result))
+    print(_ledger_line(result.info["judge"]["ledger"]))
     for name, path in result.paths.items():
         print(f"{name}: {path}")
     return 0

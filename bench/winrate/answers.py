@@ -14,11 +14,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bench.winrate.questions import as_reference
 from sr_train.artifacts.settings import differing
 
 # Settings that change the answers: rows of one model in one file must agree on them (and on the weights).
-MATCHING = ("max_new_tokens", "temperature", "top_p", "seed", "backend", "dtype")
-ADDED_LATER = ("dtype",)  # rows written before these were recorded are not checked on them
+MATCHING = ("max_new_tokens", "temperature", "top_p", "seed", "backend", "dtype", "top_k", "min_p",
+            "repetition_penalty", "template", "category_temperatures")
+ADDED_LATER = ("dtype", "top_k", "min_p", "repetition_penalty", "template", "category_temperatures")  # rows written before these were recorded are not checked on them
 
 
 class AnswersError(RuntimeError):
@@ -105,3 +107,8 @@ def load_answer_set(path: str | Path, model: str | None = None) -> AnswerSet:
     for r in mine:  # a later row for the same question replaces an earlier one
         by_id[r["question_id"]] = r
     return AnswerSet(path, model, sets[0], by_id, dict(mine[-1].get("run_info") or {}))
+
+
+def row_reference(row: dict, path: Path) -> tuple[str, ...] | None:
+    """The reference answers an answers row carries (copied from its question by sr-bench generate), or None."""
+    return as_reference(row.get("reference"), f"{path}: question {row.get('question_id')!r}")

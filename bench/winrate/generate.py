@@ -1,7 +1,18 @@
 """Answer a question set with a model, both turns, batched, resumable (`sr-bench generate` and the pipeline).
 
-Each question is answered with the model's chat template; for a two-turn question the second user turn
-is appended after the model's OWN first answer. Rows go to a JSONL file keyed by (model, question_set,
+Each question is answered with the model's chat template (`template='chat'`), or, for a model trained in the
+HH-RLHF text form, in that form exactly as sr-train renders it (`template='plain'`,
+sr_train.artifacts.templates.render_plain), stopping at EOS or at the next '\n\nHuman:' (cut from the answer);
+`auto` takes the chat template when the tokenizer has one. For a two-turn question the second user turn
+is appended after the model's OWN first answer.
+
+Decoding is what was asked and nothing else: every sampling and penalty field is set explicitly (greedy when
+temperature is 0, top_k 0 = off, min_p 0, repetition_penalty 1, no n-gram blocking, ...) and the model's own
+generation_config (which may set repetition_penalty or top_k) is replaced by one holding only its token ids, so
+none of its settings leaks in; each row records the effective settings (`generation`) the backend used. With
+`category_temperatures='mt-bench'` a question's temperature comes from its category (MT-Bench's rule: writing
+and roleplay 0.7, stem and humanities 0.1, extraction, math, coding and reasoning 0; other categories take
+`temperature`). Rows go to a JSONL file keyed by (model, question_set,
 question_id) and are appended (flushed, fsynced) as each batch finishes, so a killed run resumes where
 it stopped: questions already answered by the same model in the file are skipped. Mixing decoding
 settings for one model in one file is refused.
@@ -21,17 +32,26 @@ from tqdm.auto import tqdm
 from transformers import GenerationConfig
 
 from bench.winrate.answers import AnswersError, answered, read_answers
-from bench.winrate.questions import Question, QuestionSet, load_questions
+from bench.winrate.questions import Question, QuestionSet, as_reference, load_questions
 from sr_train.artifacts.assets import resolve
 from sr_train.artifacts.files import append_jsonl
 from sr_train.artifacts.models import load_model, load_tokenizer, resolve_dtype
 from sr_train.artifacts.provenance import now_iso, package_versions
 from sr_train.artifacts.runs import model_label, run_info, run_settings
+from sr_train.artifacts.templates import PLAIN_STOP, render_plain
 from sr_train.artifacts.weights import weights_id
 
 
 class GenerateError(AnswersError):
     """Bad generation options or an unusable backend (an AnswersError, so callers catch one class for both)."""
+
+
+TEMPLATES = ("chat", "plain", "auto")
+CATEGORY_TEMPERATURES: dict[str, dict[str, float]] = {
+    # MT-Bench's per-category sampling temperatures (its generation rule; categories as its question file names them)
+    "mt-bench": {"writing": 0.7, "roleplay": 0.7, "extraction": 0.0, "math": 0.0, "coding": 0.0,
+                 "reasoning": 0.0, "stem": 0.1, "humanities": 0.1},
+}
 
 
 @dataclass
@@ -44,6 +64,19 @@ class Decoding:
     batch_size: int = 8
     backend: str = "hf"
     dtype: str = "auto"
+    top_k: int = 0
+    """0: no top-k filtering."""
+    min_p: float = 0.0
+    repetition_penalty: float = 1.0
+    template: str = "chat"
+    category_temperatures: str | None = None
+    """A named per-category temperature rule (CATEGORY_TEMPERATURES), or None: `temperature` for every question."""
+
+    def temperature_for(self, category: str) -> float:
+        """The temperature of a question of `category` (the category rule's, else `temperature`)."""
+        if self.category_temperatures is None:
+            return self.temperature
+        return CATEGORY_TEMPERATURES[self.category_temperatures].get(category.lower(), self.temperature)
 
     def check(self) -> None:
         if self.max_new_tokens < 1:
@@ -56,62 +89,145 @@ class Decoding:
             raise GenerateError(f"batch_size must be >= 1, got {self.batch_size}")
         if self.backend not in ("hf", "vllm"):
             raise GenerateError(f"backend must be hf or vllm, got {self.backend!r}")
+        if self.top_k < 0:
+            raise GenerateError(f"top_k must be >= 0 (0 = off), got {self.top_k}")
+        if not 0 <= self.min_p < 1:
+            raise GenerateError(f"min_p must be in [0, 1), got {self.min_p}")
+        if self.repetition_penalty <= 0:
+            raise GenerateError(f"repetition_penalty must be > 0 (1 = off), got {self.repetition_penalty}")
+        if self.template not in TEMPLATES:
+            raise GenerateError(f"template must be one of {TEMPLATES}, got {self.template!r}")
+        if self.category_temperatures is not None and self.category_temperatures not in CATEGORY_TEMPERATURES:
+            raise GenerateError(f"category_temperatures must be one of {sorted(CATEGORY_TEMPERATURES)} or unset, "
+                                f"got {self.category_temperatures!r}")
 
 
 # -- backends ----------------------------------------------------------------------------------------------
-def render_prompt(tokenizer: Any, conversation: list[dict[str, str]]) -> str:
-    """The conversation in the model's chat template, ending with the assistant's turn opener."""
+def resolve_template(tokenizer: Any, template: str, model: str = "the model") -> str:
+    """'chat' or 'plain' for `template` (auto: chat when the tokenizer has a chat template, else plain)."""
+    has_chat = bool(getattr(tokenizer, "chat_template", None))
+    if template == "auto":
+        return "chat" if has_chat else "plain"
+    if template == "chat" and not has_chat:
+        raise GenerateError(f"{model}: the tokenizer has no chat template; answers must use the model's template "
+                            "(for a model trained in the HH text form use --template plain)")
+    return template
+
+
+def render_prompt(tokenizer: Any, conversation: list[dict[str, str]], template: str = "chat") -> str:
+    """The conversation in the model's chat template (or the plain HH form), ending with the assistant's opener."""
+    if template == "plain":
+        return render_plain(conversation)
     return tokenizer.apply_chat_template(conversation, add_generation_prompt=True, tokenize=False)
 
 
-def prompt_token_ids(tokenizer: Any, conversation: list[dict[str, str]]) -> list[int]:
-    """Token ids of render_prompt (the template already holds any BOS): what both backends feed the model."""
-    return list(tokenizer(render_prompt(tokenizer, conversation), add_special_tokens=False)["input_ids"])
+def prompt_token_ids(tokenizer: Any, conversation: list[dict[str, str]], template: str = "chat") -> list[int]:
+    """Token ids of render_prompt, as both backends feed the model: a chat template already holds any BOS; the
+    plain form is tokenised with the tokenizer's special tokens, as sr-train tokenises it."""
+    text = render_prompt(tokenizer, conversation, template)
+    return list(tokenizer(text, add_special_tokens=template == "plain")["input_ids"])
+
+
+def cut_at_stop(text: str, template: str) -> tuple[str, bool]:
+    """(text up to the next human turn, whether one was found) for the plain form; chat text unchanged."""
+    if template == "plain" and PLAIN_STOP in text:
+        return text[:text.index(PLAIN_STOP)], True
+    return text, False
+
+
+# The fields the hf backend records as the effective settings (sampling, penalties, length, stops).
+RECORDED_FIELDS = (
+    "do_sample", "temperature", "top_p", "top_k", "min_p", "typical_p", "epsilon_cutoff", "eta_cutoff",
+    "repetition_penalty", "encoder_repetition_penalty", "no_repeat_ngram_size", "length_penalty", "num_beams",
+    "max_new_tokens", "min_new_tokens", "bad_words_ids", "suppress_tokens", "begin_suppress_tokens",
+    "sequence_bias", "forced_bos_token_id", "forced_eos_token_id", "guidance_scale", "stop_strings", "eos_token_id",
+)
+
+
+def hf_generation_config(dec: Decoding, temperature: float, eos_ids: list[int], pad_id: int | None,
+                         template: str) -> GenerationConfig:
+    """Every sampling and penalty field set explicitly; greedy when `temperature` is 0 (sampling fields neutral)."""
+    sample = temperature > 0
+    return GenerationConfig(
+        max_new_tokens=dec.max_new_tokens, min_new_tokens=0, do_sample=sample, num_beams=1,
+        temperature=temperature if sample else 1.0, top_p=dec.top_p if sample else 1.0,
+        top_k=dec.top_k if sample else 0, min_p=dec.min_p if sample else 0.0, typical_p=1.0, epsilon_cutoff=0.0,
+        eta_cutoff=0.0, repetition_penalty=dec.repetition_penalty, encoder_repetition_penalty=1.0,
+        no_repeat_ngram_size=0, encoder_no_repeat_ngram_size=0, length_penalty=1.0, guidance_scale=1.0,
+        num_return_sequences=1, eos_token_id=eos_ids, pad_token_id=pad_id,
+        stop_strings=[PLAIN_STOP] if template == "plain" else None,
+    )
+
+
+def _plain_value(v: Any) -> Any:
+    return list(v) if isinstance(v, tuple) else v
 
 
 class HFGenerator:
-    """transformers generate() with left padding; greedy when temperature is 0."""
+    """transformers generate() with left padding; greedy when temperature is 0. The model's generation_config
+    is replaced by one holding only its token ids, so only what Decoding asks reaches generate()."""
 
-    def __init__(self, model: str, dtype: str = "auto", device: str | None = None):
+    def __init__(self, model: str, dtype: str = "auto", device: str | None = None, template: str = "chat"):
         self.device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
         self.tokenizer = load_tokenizer(model)
-        if not getattr(self.tokenizer, "chat_template", None):
-            raise GenerateError(f"{model}: the tokenizer has no chat template; answers must use the model's template")
+        self.template = resolve_template(self.tokenizer, template, model)
         self.tokenizer.padding_side = "left"
         self.model = load_model(model, dtype=resolve_dtype(dtype)).to(self.device).eval()
-        eos = self.model.generation_config.eos_token_id
+        own = self.model.generation_config
+        self.ignored = {k: _plain_value(v) for k, v in own.to_diff_dict().items()
+                        if k in RECORDED_FIELDS and k != "eos_token_id"}
+        """What the model's own generation_config set and we do not take (recorded beside the answers)."""
+        eos = own.eos_token_id
         eos = [eos] if isinstance(eos, int) else list(eos or [])
         self.eos_ids = sorted({*eos, self.tokenizer.eos_token_id} - {None})
+        self.model.generation_config = GenerationConfig(
+            bos_token_id=own.bos_token_id, eos_token_id=own.eos_token_id, pad_token_id=own.pad_token_id,
+            decoder_start_token_id=own.decoder_start_token_id)
 
     def render(self, conversation: list[dict[str, str]]) -> str:
-        return render_prompt(self.tokenizer, conversation)
+        return render_prompt(self.tokenizer, conversation, self.template)
 
-    def generate(self, conversations: list[list[dict[str, str]]], dec: Decoding) -> list[tuple[str, bool]]:
-        """(answer, truncated) per conversation; truncated when max_new_tokens ended it before an EOS."""
+    def config(self, dec: Decoding, temperature: float) -> GenerationConfig:
+        return hf_generation_config(dec, temperature, self.eos_ids, self.tokenizer.pad_token_id, self.template)
+
+    def effective(self, dec: Decoding, temperature: float) -> dict[str, Any]:
+        """The settings generate() runs with for this decoding (transformers' own merge of ours with the model's
+        generation_config and its global defaults), plus the template."""
+        config = self.config(dec, temperature)
+        try:
+            config, _ = self.model._prepare_generation_config(config)
+        except AttributeError:  # a transformers without the merge step: ours is what runs
+            pass
+        out = {k: _plain_value(getattr(config, k, None)) for k in RECORDED_FIELDS}
+        out.update(template=self.template, backend="hf")
+        if self.ignored:
+            out["model_generation_config_ignored"] = self.ignored
+        return out
+
+    def generate(self, conversations: list[list[dict[str, str]]], dec: Decoding,
+                 temperature: float | None = None) -> list[tuple[str, bool]]:
+        """(answer, truncated) per conversation; truncated when max_new_tokens ended it before an EOS (or, in the
+        plain form, before the next human turn)."""
+        plain = self.template == "plain"
         enc = self.tokenizer([self.render(c) for c in conversations], return_tensors="pt", padding=True,
-                             add_special_tokens=False).to(self.device)
-        sample = dec.temperature > 0
-        config = GenerationConfig(
-            max_new_tokens=dec.max_new_tokens, do_sample=sample, temperature=dec.temperature if sample else None,
-            top_p=dec.top_p if sample else None, top_k=None, eos_token_id=self.eos_ids,
-            pad_token_id=self.tokenizer.pad_token_id,
-        )
+                             add_special_tokens=plain).to(self.device)
+        config = self.config(dec, dec.temperature if temperature is None else temperature)
         with torch.no_grad():
-            out = self.model.generate(**enc, generation_config=config)
+            out = self.model.generate(**enc, generation_config=config, tokenizer=self.tokenizer if plain else None)
         new = out[:, enc["input_ids"].shape[1]:].tolist()
         results = []
         for ids in new:
             ended = [i for i, t in enumerate(ids) if t in self.eos_ids]
             kept = ids[:ended[0]] if ended else ids
-            text = self.tokenizer.decode(kept, skip_special_tokens=True).strip()
-            results.append((text, not ended))
+            text, stopped = cut_at_stop(self.tokenizer.decode(kept, skip_special_tokens=True), self.template)
+            results.append((text.strip(), not (ended or stopped)))
         return results
 
 
 class VLLMGenerator:
-    """vLLM offline engine (GPU only); prompts are token ids rendered with the model's chat template."""
+    """vLLM offline engine (GPU only); prompts are token ids rendered as the hf backend renders them."""
 
-    def __init__(self, model: str, dtype: str = "auto", seed: int = 0):
+    def __init__(self, model: str, dtype: str = "auto", seed: int = 0, template: str = "chat"):
         if importlib.util.find_spec("vllm") is None:
             raise GenerateError("--backend vllm needs the vllm package (pip install 'sr-align[vllm]'); "
                                 "use --backend hf otherwise")
@@ -123,14 +239,26 @@ class VLLMGenerator:
         from vllm import LLM  # optional dependency: imported only when this backend is used
 
         self.tokenizer = load_tokenizer(model)
+        self.template = resolve_template(self.tokenizer, template, model)
         self.llm = LLM(model=model, dtype=dtype, seed=seed)
 
-    def generate(self, conversations: list[list[dict[str, str]]], dec: Decoding) -> list[tuple[str, bool]]:
+    def params(self, dec: Decoding, temperature: float) -> dict[str, Any]:
+        """Every SamplingParams field that shapes the answer, set explicitly (the same settings as hf)."""
+        sample = temperature > 0
+        return {"max_tokens": dec.max_new_tokens, "temperature": temperature, "top_p": dec.top_p if sample else 1.0,
+                "top_k": (dec.top_k or -1) if sample else -1, "min_p": dec.min_p if sample else 0.0,
+                "repetition_penalty": dec.repetition_penalty, "presence_penalty": 0.0, "frequency_penalty": 0.0,
+                "seed": dec.seed, "stop": [PLAIN_STOP] if self.template == "plain" else None}
+
+    def effective(self, dec: Decoding, temperature: float) -> dict[str, Any]:
+        return {**self.params(dec, temperature), "template": self.template, "backend": "vllm"}
+
+    def generate(self, conversations: list[list[dict[str, str]]], dec: Decoding,
+                 temperature: float | None = None) -> list[tuple[str, bool]]:
         from vllm import SamplingParams  # optional dependency
 
-        prompts = [{"prompt_token_ids": prompt_token_ids(self.tokenizer, c)} for c in conversations]
-        params = SamplingParams(max_tokens=dec.max_new_tokens, temperature=dec.temperature, top_p=dec.top_p,
-                                seed=dec.seed)
+        prompts = [{"prompt_token_ids": prompt_token_ids(self.tokenizer, c, self.template)} for c in conversations]
+        params = SamplingParams(**self.params(dec, dec.temperature if temperature is None else temperature))
         outs = self.llm.generate(prompts, params, use_tqdm=False)
         return [(o.outputs[0].text.strip(), o.outputs[0].finish_reason == "length") for o in outs]
 
@@ -146,15 +274,21 @@ def _conversation(q: Question, answers: list[str], turn: int) -> list[dict[str, 
 
 def answer_batch(generator: Any, questions: list[Question], dec: Decoding) -> list[tuple[list[str], list[bool]]]:
     """Answers (and truncation flags) for a batch: all first turns, then the second turns on the model's
-    own first answers."""
+    own first answers; questions whose categories take different temperatures are generated apart."""
     answers: list[list[str]] = [[] for _ in questions]
     truncated: list[list[bool]] = [[] for _ in questions]
+    temps = [dec.temperature_for(q.category) for q in questions]
     for turn in range(1, max(len(q.turns) for q in questions) + 1):
-        idx = [i for i, q in enumerate(questions) if len(q.turns) >= turn]
-        outs = generator.generate([_conversation(questions[i], answers[i], turn) for i in idx], dec)
-        for i, (text, cut) in zip(idx, outs):
-            answers[i].append(text)
-            truncated[i].append(cut)
+        for temp in dict.fromkeys(temps):
+            idx = [i for i, q in enumerate(questions) if len(q.turns) >= turn and temps[i] == temp]
+            if not idx:
+                continue
+            convs = [_conversation(questions[i], answers[i], turn) for i in idx]
+            outs = (generator.generate(convs, dec) if temp == dec.temperature
+                    else generator.generate(convs, dec, temperature=temp))
+            for i, (text, cut) in zip(idx, outs):
+                answers[i].append(text)
+                truncated[i].append(cut)
     return list(zip(answers, truncated))
 
 
@@ -162,11 +296,13 @@ def generate_answers(
     model: str, questions: str | QuestionSet = "sr-questions", out: str | os.PathLike = "answers.jsonl",
     *, backend: str = "hf", max_new_tokens: int = 1024, temperature: float = 0.0, top_p: float = 1.0,
     batch_size: int = 8, limit: int | None = None, seed: int = 0, model_name: str | None = None,
-    dtype: str = "auto", generator: Any = None, progress: bool = True,
+    dtype: str = "auto", generator: Any = None, progress: bool = True, top_k: int = 0, min_p: float = 0.0,
+    repetition_penalty: float = 1.0, template: str = "chat", category_temperatures: str | None = None,
 ) -> Path:
     """Answer every not-yet-answered question of the set; returns the answers file. `generator` reuses a
     loaded HFGenerator / VLLMGenerator (for tests and loops over checkpoints)."""
-    dec = Decoding(max_new_tokens, temperature, top_p, seed, batch_size, backend, dtype)
+    dec = Decoding(max_new_tokens, temperature, top_p, seed, batch_size, backend, dtype, top_k, min_p,
+                   repetition_penalty, template, category_temperatures)
     dec.check()
     model = resolve(model)  # builtin:<name> -> its local path
     qset = questions if isinstance(questions, QuestionSet) else load_questions(questions, limit=limit)
@@ -181,7 +317,8 @@ def generate_answers(
         print(f"{out}: all {len(qset)} questions of {qset.name} already answered by {label}", file=sys.stderr)
         return out
     if generator is None:
-        generator = VLLMGenerator(model, dtype, seed) if backend == "vllm" else HFGenerator(model, dtype)
+        generator = (VLLMGenerator(model, dtype, seed, template) if backend == "vllm"
+                     else HFGenerator(model, dtype, template=template))
     info = run_info(model)
     if settings := run_settings(model):  # the run's other shaping settings travel with its answers
         info = {**info, "settings": settings}
@@ -193,12 +330,18 @@ def generate_answers(
     for start in range(0, len(todo), batch_size):
         batch = todo[start:start + batch_size]
         for q, (answers, cut) in zip(batch, answer_batch(generator, batch, dec)):
-            append_jsonl(out, {
+            row = {
                 "model": label, "model_path": model, "weights": weights, "question_set": qset.name,
                 "question_id": q.question_id,
                 "category": q.category, "turns": list(q.turns), "answers": answers, "truncated": cut,
                 "decoding": asdict(dec), "run_info": info, "versions": versions, "created": now_iso(),
-            })
+            }
+            if hasattr(generator, "effective"):
+                row["generation"] = generator.effective(dec, dec.temperature_for(q.category))
+            ref = as_reference(q.extra.get("reference"), f"{qset.source} question {q.question_id!r}")
+            if ref is not None:  # for reference-guided judging
+                row["reference"] = list(ref)
+            append_jsonl(out, row)
         bar.update(len(batch))
     bar.close()
     return out

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.records import make_record, write_records
-from bench.winrate.answers import AnswersError, AnswerSet, load_answer_set
+from bench.winrate.answers import AnswersError, AnswerSet, load_answer_set, row_reference
 from bench.winrate.judges import Judge, JudgedItem, JudgeItem, make_judge
 from bench.winrate.stats import Summary, summarize
 from sr_train.artifacts.files import atomic_write_json, atomic_write_jsonl
@@ -46,8 +46,9 @@ class PairwiseResult:
     paths: dict[str, Path] = field(default_factory=dict)
 
 
-def build_items(a: AnswerSet, b: AnswerSet) -> tuple[list[JudgeItem], dict[str, list]]:
-    """Items for every turn of every question both sets answered; what was left out and why."""
+def build_items(a: AnswerSet, b: AnswerSet, refs: dict | None = None) -> tuple[list[JudgeItem], dict[str, list]]:
+    """Items for every turn of every question both sets answered; what was left out and why. Each item carries
+    its question's reference answers: from `refs` (a question set's, by id) when given, else from the answer rows."""
     if a.question_set != b.question_set:
         raise AnswersError(f"{a.path} answers {a.question_set!r} but {b.path} answers {b.question_set!r}")
     skipped: dict[str, list] = {"only_in_a": sorted(set(a.rows) - set(b.rows), key=str),
@@ -62,9 +63,10 @@ def build_items(a: AnswerSet, b: AnswerSet) -> tuple[list[JudgeItem], dict[str, 
         if not turns or len(ans_a) < len(turns) or len(ans_b) < len(turns):
             skipped["incomplete"].append(qid)
             continue
+        ref = refs.get(qid) if refs is not None else row_reference(ra, a.path)
         for t in range(1, len(turns) + 1):
             items.append(JudgeItem(qid, t, str(ra.get("category", "unknown")), tuple(turns[:t]),
-                                   tuple(ans_a[:t]), tuple(ans_b[:t])))
+                                   tuple(ans_a[:t]), tuple(ans_b[:t]), ref))
     if not items:
         raise AnswersError(f"{a.path} and {b.path} share no fully answered question")
     return items, skipped
@@ -98,13 +100,15 @@ def pairwise(
     out: str | Path | None = None, run: str | None = None, model_a: str | None = None,
     model_b: str | None = None, method_a: str | None = None, method_b: str | None = None,
     n_boot: int = 2000, seed: int = 0, limit: int | None = None, judge_options: dict | None = None,
-    extra_info: dict | None = None, max_error_rate: float = 1.0,
+    extra_info: dict | None = None, max_error_rate: float = 1.0, references: dict | None = None,
 ) -> PairwiseResult:
     """Judge A against B; with `out` (a results folder named for the experiment) also write the records,
-    verdicts and summary there. `extra_info` is added to the summary (e.g. what the caller's skip logic checks)."""
+    verdicts and summary there. `extra_info` is added to the summary (e.g. what the caller's skip logic checks).
+    `references` (question id -> reference answers, bench.winrate.questions.references) replaces the references
+    the answer rows carry."""
     a = answers_a if isinstance(answers_a, AnswerSet) else load_answer_set(answers_a, model_a)
     b = answers_b if isinstance(answers_b, AnswerSet) else load_answer_set(answers_b, model_b)
-    items, skipped = build_items(a, b)
+    items, skipped = build_items(a, b, references)
     if limit is not None:
         keep = set(list(dict.fromkeys(it.question_id for it in items))[:limit])
         items = [it for it in items if it.question_id in keep]
@@ -131,6 +135,7 @@ def pairwise(
     info = {"run": run, "experiment": experiment, "task": a.question_set, "answers_a": str(a.path),
             "answers_b": str(b.path), "model_a": a.model, "model_b": b.model, "skipped": skipped,
             "per_turn": per_turn, "summary": summary.as_dict(), "judge": judge_info,
+            "reference_items": sum(1 for it in items if it.reference),
             "bootstrap": {"n_boot": n_boot, "seed": seed, "level": 0.95, "resampled": "questions"},
             **(extra_info or {})}
     result = PairwiseResult(summary, judged, records, info)

@@ -1,4 +1,5 @@
-"""Pairwise judges: an LLM behind an OpenAI-compatible API (`openai:<model>`) and a reward model (`rm:<path>`)."""
+"""Pairwise judges: an LLM behind an OpenAI-compatible API (`openai:<model>`) and a reward model (`rm:<path>`);
+the single-answer grader (1-10) is bench.winrate.judges.grader.SingleGrader."""
 
 from __future__ import annotations
 

@@ -18,6 +18,8 @@ class JudgeItem:
     questions: tuple[str, ...]
     answers_a: tuple[str, ...]
     answers_b: tuple[str, ...]
+    reference: tuple[str, ...] | None = None
+    """The question's reference answers (one per turn), shown to the judge when present."""
 
     def __post_init__(self) -> None:
         if not (len(self.questions) == len(self.answers_a) == len(self.answers_b) == self.turn):
@@ -44,7 +46,39 @@ class JudgedItem:
     def as_row(self) -> dict[str, Any]:
         return {"question_id": self.item.question_id, "turn": self.item.turn, "category": self.item.category,
                 "outcome": self.outcome.outcome, "consistent": self.outcome.consistent,
-                "position_bias": self.outcome.position_bias, **self.details}
+                "position_bias": self.outcome.position_bias, "reference_shown": bool(self.item.reference),
+                **self.details}
+
+
+@dataclass(frozen=True)
+class GradeItem:
+    """One (question, turn) to grade alone: the user turns up to `turn`, one answer set's replies to them and the
+    question's reference answers (one per turn) when it has them."""
+
+    question_id: int | str
+    turn: int
+    category: str
+    questions: tuple[str, ...]
+    answers: tuple[str, ...]
+    reference: tuple[str, ...] | None = None
+
+    def __post_init__(self) -> None:
+        if not (len(self.questions) == len(self.answers) == self.turn):
+            raise ValueError(f"question {self.question_id} turn {self.turn}: needs {self.turn} questions and "
+                             f"answers, got {len(self.questions)}/{len(self.answers)}")
+
+
+@dataclass
+class GradedItem:
+    """A graded item: the median rating over the repeats (None: every repeat ended in the error bucket)."""
+
+    item: GradeItem
+    rating: float | None
+    details: dict[str, Any] = field(default_factory=dict)
+
+    def as_row(self) -> dict[str, Any]:
+        return {"question_id": self.item.question_id, "turn": self.item.turn, "category": self.item.category,
+                "rating": self.rating, "reference_shown": bool(self.item.reference), **self.details}
 
 
 class Judge(Protocol):

@@ -10,7 +10,12 @@ if it wins both, B likewise, otherwise tie (see bench.winrate.stats). Per order:
 - a reply without a parseable verdict line gets up to `parse_retries` follow-up requests asking for the
   verdict line alone; if none parses, the order lands in the error bucket;
 - every completed call is stored in the SQLite cache, so a re-run makes no calls for it, and its
-  tokens go to the ledger (cost from a configurable price table).
+  tokens go to the ledger (cost from a configurable price table);
+- with `repeats` k > 1 each order is asked k times (repeat r > 1 under its own cache key, so it is a fresh
+  call even at temperature 0 on a server that samples) and the median verdict is kept (first = 1, tie = 1/2,
+  second = 0; above 1/2 first, below second, else tie); repeats that ended in errors are left out;
+- a question's reference answers, when present, are shown to the judge (reference-guided judging).
+`SingleGrader` (bench.winrate.judges.grader) grades one reply at a time on 1-10 with the same machinery.
 """
 
 from __future__ import annotations
@@ -18,8 +23,10 @@ from __future__ import annotations
 import asyncio
 import os
 import random
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from statistics import median
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -63,6 +70,37 @@ class OrderResult:
     error: str | None = None
     attempts: int = 0
     cached: bool = False
+    repeats: list[str | None] | None = None
+    """With repeats > 1: the position verdict of each repeat (None: that repeat ended in the error bucket)."""
+
+
+@dataclass
+class Reply:
+    """One question put to the judge (with its follow-ups when the reply did not parse)."""
+
+    value: Any = None
+    """The parsed reply (a verdict, a rating), or None."""
+    text: str | None = None
+    error: str | None = None
+    attempts: int = 0
+    cached: bool = False
+
+
+POSITION_SCORE = {"first": 1.0, "tie": 0.5, "second": 0.0}
+
+
+def median_position(positions: list[str | None]) -> str | None:
+    """The median of position verdicts (first = 1, tie = 1/2, second = 0) over those that parsed."""
+    got = [POSITION_SCORE[p] for p in positions if p is not None]
+    if not got:
+        return None
+    m = median(got)
+    return "first" if m > 0.5 else "second" if m < 0.5 else "tie"
+
+
+def repeat_tag(tag: str, repeat: int) -> str:
+    """Cache tag of repeat `repeat` (0-based): the first keeps the plain tag, so caches made before repeats hold."""
+    return tag if repeat == 0 else f"{tag}#r{repeat + 1}"
 
 
 class OpenAIJudge:
@@ -74,10 +112,11 @@ class OpenAIJudge:
         self, model: str, *, base_url: str | None = None, concurrency: int = 8, max_retries: int = 5,
         parse_retries: int = 2, timeout: float = 120.0, backoff_base: float = 1.0, backoff_max: float = 60.0,
         temperature: float = 0.0, max_tokens: int = 1024, cache_path: str | os.PathLike | None = None,
-        prices: str | os.PathLike | dict | None = None, progress: bool = True,
+        prices: str | os.PathLike | dict | None = None, progress: bool = True, repeats: int = 1,
     ):
-        if concurrency < 1 or max_retries < 0 or parse_retries < 0:
-            raise ValueError("concurrency must be >= 1, max_retries and parse_retries >= 0")
+        if concurrency < 1 or max_retries < 0 or parse_retries < 0 or repeats < 1:
+            raise ValueError("concurrency and repeats must be >= 1, max_retries and parse_retries >= 0")
+        self.repeats = repeats
         self.model = model
         self.name = f"openai:{model}"
         self.base_url = base_url
@@ -98,6 +137,10 @@ class OpenAIJudge:
         return asyncio.run(self.ajudge(items))
 
     async def ajudge(self, items: list[JudgeItem]) -> list[JudgedItem]:
+        return await self._run(items, self._judge_item)
+
+    async def _run(self, items: list, work: Callable) -> list:
+        """`work(item)` for every item, concurrently, with a fresh ledger, the cache open and a client."""
         self.ledger = Ledger(self.model, self.prices)
         self._cache = JudgeCache(self.cache_path)
         self._inflight: dict[str, asyncio.Future] = {}
@@ -105,8 +148,8 @@ class OpenAIJudge:
         self._client = self._make_client()
         bar = tqdm(total=len(items), desc=f"judge {self.model}", unit="item", disable=not self.progress)
 
-        async def one(item: JudgeItem) -> JudgedItem:
-            done = await self._judge_item(item)
+        async def one(item: Any) -> Any:
+            done = await work(item)
             bar.update(1)
             return done
 
@@ -124,11 +167,13 @@ class OpenAIJudge:
             self._cache.close()
 
     def info(self) -> dict[str, Any]:
-        return {"judge": self.name, "prompt_version": PROMPT_VERSION, "settings": self.settings,
-                "concurrency": self.concurrency, "max_retries": self.max_retries,
+        return {"judge": self.name, "prompt_version": self.prompt_version, "settings": self.settings,
+                "repeats": self.repeats, "concurrency": self.concurrency, "max_retries": self.max_retries,
                 "parse_retries": self.parse_retries, "timeout_s": self.timeout, "cache": str(self.cache_path),
                 "endpoint": self.endpoint,
                 "ledger": self.ledger.as_dict()}
+
+    prompt_version = PROMPT_VERSION
 
     @property
     def is_openai(self) -> bool:
@@ -156,32 +201,52 @@ class OpenAIJudge:
 
     async def _judge_order(self, item: JudgeItem, order: str) -> OrderResult:
         first, second = (item.answers_a, item.answers_b) if order == "ab" else (item.answers_b, item.answers_a)
-        messages, result = build_messages(item.questions, first, second), OrderResult()
-        for attempt in range(self.parse_retries + 1):
-            result.attempts = attempt + 1
-            try:
-                text, cached = await self._complete(messages, order)
-            except TransportError as e:
-                result.error = f"transport: {e}"
-                return result
-            except openai.APIStatusError as e:  # e.g. 400 (prompt too long): this item only
-                result.error = f"request: {type(e).__name__}: {e}"
-                return result
-            result.cached = cached if attempt == 0 else result.cached and cached
-            position = parse_verdict(text)
-            if position is not None:
-                result.position, result.verdict = position, to_set_verdict(position, order)
-                result.explanation = text if attempt == 0 else f"{result.explanation}\n[verdict on follow-up]\n{text}"
-                return result
-            result.explanation = text if attempt == 0 else result.explanation
-            # Ask again for the verdict line alone; the conversation grows, so no retry repeats a request.
-            messages = [*messages, {"role": "assistant", "content": text}, {"role": "user", "content": REFORMAT}]
-        result.error = f"no parseable verdict after {self.parse_retries + 1} replies"
+        messages = build_messages(item.questions, first, second, item.reference)
+        replies = await asyncio.gather(*(self._ask(messages, repeat_tag(order, r), parse_verdict, REFORMAT)
+                                         for r in range(self.repeats)))
+        result = OrderResult(attempts=sum(r.attempts for r in replies), cached=all(r.cached for r in replies))
+        result.explanation = replies[0].text
+        if self.repeats > 1:
+            result.repeats = [r.value for r in replies]
+        result.position = median_position([r.value for r in replies])
+        if result.position is None:
+            errors = sorted({r.error for r in replies if r.error})
+            result.error = "; ".join(errors) if self.repeats == 1 else f"all {self.repeats} repeats failed: " + \
+                "; ".join(errors)
+            return result
+        result.verdict = to_set_verdict(result.position, order)
         return result
+
+    async def _ask(self, messages: list[dict], tag: str, parse: Callable[[str], Any], reformat: str) -> Reply:
+        """Ask once (cached under `tag`); a reply `parse` cannot read gets up to `parse_retries` follow-ups
+        asking for the final line alone; transport / request failures end in `error`."""
+        reply = Reply()
+        for attempt in range(self.parse_retries + 1):
+            reply.attempts = attempt + 1
+            try:
+                text, cached = await self._complete(messages, tag)
+            except TransportError as e:
+                reply.error = f"transport: {e}"
+                return reply
+            except openai.APIStatusError as e:  # e.g. 400 (prompt too long): this item only
+                reply.error = f"request: {type(e).__name__}: {e}"
+                return reply
+            reply.cached = cached if attempt == 0 else reply.cached and cached
+            value = parse(text)
+            if value is not None:
+                reply.value = value
+                reply.text = text if attempt == 0 else f"{reply.text}\n[answer on follow-up]\n{text}"
+                return reply
+            reply.text = text if attempt == 0 else reply.text
+            # Ask again for the final line alone; the conversation grows, so no retry repeats a request.
+            messages = [*messages, {"role": "assistant", "content": text}, {"role": "user", "content": reformat}]
+        reply.error = f"no parseable {'verdict' if reformat == REFORMAT else 'answer'} after " \
+                      f"{self.parse_retries + 1} replies"
+        return reply
 
     async def _complete(self, messages: list[dict], order: str) -> tuple[str, bool]:
         """The reply text for `messages` and whether it came from the cache (or a twin request in flight)."""
-        key = cache_key(self.model, PROMPT_VERSION, self.settings, messages, order, endpoint=self.endpoint)
+        key = cache_key(self.model, self.prompt_version, self.settings, messages, order, endpoint=self.endpoint)
         hit = self._cache.get(key)
         if hit is not None:
             self.ledger.add(hit.prompt_tokens, hit.completion_tokens, cached=True)
@@ -195,7 +260,7 @@ class OpenAIJudge:
         self._inflight[key] = fut
         try:
             call = await self._request(messages)
-            self._cache.put(key, self.model, PROMPT_VERSION, call)
+            self._cache.put(key, self.model, self.prompt_version, call)
             self.ledger.add(call.prompt_tokens, call.completion_tokens, cached=False)
             fut.set_result(call.text)
             return call.text, False
