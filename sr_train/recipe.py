@@ -219,13 +219,14 @@ def set_up_reference(trainer: PreferenceTrainer, cfg: TrainConfig, examples: lis
             trainer.ref_model = live_reference(model, args.device, param_dtype)
         return None
     settings = {"dtype": str(model.dtype), **numeric.key(), "ref_param_dtype": str(param_dtype),
-                "attn_implementation": cfg.attn_implementation}
+                "attn_implementation": cfg.attn_implementation, "pad_to_multiple_of": cfg.pad_to_multiple_of}
     if cfg.ld_alpha is not None:  # the cache then holds the tails past the shared length too
         settings["ld_tails"] = True
     key = cache_key(weights_id(cfg.model), settings, examples)
     with args.main_process_first(desc="reference log-probs"), as_reference(model.to(args.device), param_dtype) as ref:
         refs, cached = cached_reference_logps(
             ref, examples, cfg.ref_cache_dir, key, pad_token_id=pad_token_id, batch_size=cfg.ref_batch_size,
-            device=args.device, path=numeric, progress=args.process_index == 0, tails=cfg.ld_alpha is not None)
+            device=args.device, path=numeric, progress=args.process_index == 0, tails=cfg.ld_alpha is not None,
+            pad_to_multiple_of=cfg.pad_to_multiple_of)
     attach(examples, refs)
     return cached

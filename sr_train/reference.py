@@ -36,11 +36,14 @@ def cache_key(model_id: dict, settings: dict, examples: list[dict]) -> str:
 @torch.no_grad()
 def compute_reference_logps(model: torch.nn.Module, examples: list[dict], pad_token_id: int, batch_size: int,
                             device: torch.device, path: NumericPath = FP32_PATH,
-                            progress: bool = True, tails: bool = False) -> dict[str, torch.Tensor]:
+                            progress: bool = True, tails: bool = False,
+                            pad_to_multiple_of: int | None = None) -> dict[str, torch.Tensor]:
     """ref_chosen / ref_rejected (and ref_aug_* when the p+x view exists) for every example, in order, computed on
     the numeric path `path` (the one the policy trains on); with `tails`, also ref_chosen_tail / ref_rejected_tail,
-    the x view's sums past each pair's shared length (LD-DPO)."""
-    collate = PairCollator(pad_token_id)
+    the x view's sums past each pair's shared length (LD-DPO). Batches are padded by the training collator's rule
+    (`pad_to_multiple_of`): under bf16 a sequence's log-probs move with its padded length (kernel shapes), so only a
+    fixed padded length makes them the same in any batch."""
+    collate = PairCollator(pad_token_id, pad_to_multiple_of)
     with_aug = "aug_prompt_ids" in examples[0]
     out: dict[str, list[torch.Tensor]] = {k: [] for k in ("ref_chosen", "ref_rejected")}
     if with_aug:

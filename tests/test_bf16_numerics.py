@@ -39,6 +39,16 @@ def test_policy_equals_reference_at_step_one_under_bf16(tiny_dir, pairs_file, tm
     assert abs(first["rewards/margins"]) <= TOL
 
 
+def test_a_fixed_padded_length_makes_batches_of_four_exact(tiny_dir, pairs_file, tmp_path):
+    """Padded to one length (max_length) in training and in the reference pass, the cached reference of pairs seen in
+    other batches (4 in training, 8 in the reference pass) is exact too: bf16 numbers then depend on nothing else."""
+    out = tmp_path / "run"
+    ok(sr_train(common(tiny_dir, pairs_file, out, **bf16_args(**{"batch-size": 4, "ref-batch-size": 8,
+                                                                 "pad-to-multiple-of": 128}))))
+    first = step_one(out)
+    assert abs(first["refine/marginal"]) <= TOL and abs(first["refine/margin_aug"]) <= TOL, first
+
+
 def test_dpo_loss_is_log_two_at_step_one_with_a_batch_of_four(tiny_dir, pairs_file, tmp_path):
     """The issue's case: batch 4, a cached reference computed in other batches: margins 0 and loss log 2 (to the
     4 decimals a log shows; batch shape alone moves bf16 numbers by less)."""
