@@ -143,14 +143,22 @@ def pairwise(
         out = Path(out)
         result.paths = {"records": out / f"{run}.jsonl", "verdicts": out / f"{run}.verdicts.ndjson",
                         "summary": out / f"{run}.summary.json"}
-        atomic_write_jsonl(result.paths["verdicts"], [j.as_row() for j in judged])
-        if failed:
-            raise JudgeFailed(f"{failed}; nothing recorded (what failed: {result.paths['verdicts']})")
-        write_records(result.paths["records"], records)
-        atomic_write_json(result.paths["summary"], info)  # last: its presence says the pair is complete
-    elif failed:
-        raise JudgeFailed(failed)
+    write_outputs(result.paths, "verdicts", [j.as_row() for j in judged], records, info, failed)
     return result
+
+
+def write_outputs(paths: dict[str, Path], detail: str, rows: list[dict], records: list[dict], info: dict,
+                  failed: str | None) -> None:
+    """The judged items (paths[detail]) first, then, unless the run failed, the records and the summary: the
+    summary is written last, its presence says the run is complete. No paths (no output folder): only the check."""
+    if paths:
+        atomic_write_jsonl(paths[detail], rows)
+    if failed:
+        where = f"; nothing recorded (what failed: {paths[detail]})" if paths else ""
+        raise JudgeFailed(failed + where)
+    if paths:
+        write_records(paths["records"], records)
+        atomic_write_json(paths["summary"], info)
 
 
 def format_summary(result: PairwiseResult) -> str:

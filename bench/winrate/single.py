@@ -23,13 +23,12 @@ from typing import Any
 
 import numpy as np
 
-from bench.records import make_record, write_records
+from bench.records import make_record
 from bench.winrate.answers import AnswersError, AnswerSet, load_answer_set, row_reference
 from bench.winrate.judges.base import GradedItem, GradeItem
 from bench.winrate.judges.grader import SingleGrader
-from bench.winrate.pairwise import JudgeFailed
+from bench.winrate.pairwise import write_outputs
 from bench.winrate.stats import bootstrap_ci
-from sr_train.artifacts.files import atomic_write_json, atomic_write_jsonl
 from sr_train.artifacts.provenance import package_versions
 from sr_train.artifacts.runs import slug
 
@@ -158,13 +157,7 @@ def grade(
         out = Path(out)
         result.paths = {"records": out / f"{run}.jsonl", "grades": out / f"{run}.grades.ndjson",
                         "summary": out / f"{run}.grades.json"}
-        atomic_write_jsonl(result.paths["grades"], [g.as_row() for g in graded])
-        if failed:
-            raise JudgeFailed(f"{failed}; nothing recorded (what failed: {result.paths['grades']})")
-        write_records(result.paths["records"], records)
-        atomic_write_json(result.paths["summary"], info)
-    elif failed:
-        raise JudgeFailed(failed)
+    write_outputs(result.paths, "grades", [g.as_row() for g in graded], records, info, failed)
     return result
 
 
