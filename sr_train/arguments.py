@@ -52,6 +52,9 @@ def training_arguments(cfg: TrainConfig, micro: int, accum: int) -> TrainingArgu
         names = {f.name for f in dataclasses.fields(TrainingArguments)}
         extra["activation_checkpointing" if "activation_checkpointing" in names else "gradient_checkpointing"] = True
     adamw = "adamw_torch_fused" if torch.cuda.is_available() else "adamw_torch"
+    if cfg.loss != "bt" and cfg.eval_source() is not None:  # held-out pairs: evaluated every eval_steps
+        extra.update(eval_strategy="steps", eval_steps=cfg.eval_steps or cfg.logging_steps,
+                     per_device_eval_batch_size=micro)
     # ddp_find_unused_parameters=False: the fused log-prob path uses lm_head.weight outside the module's own
     # forward, which DDP's unused-parameter search would wrongly mark ready before the backward.
     return TrainingArguments(

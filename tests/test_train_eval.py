@@ -1,0 +1,37 @@
+"""sr-train runs (one process, tiny model) with held-out pairs: eval_* metrics at --eval-steps, their reference
+log-probs cached once; --report-to tensorboard."""
+
+import json
+import math
+
+import pytest
+from test_train_runs import common, metrics, ok, sr_train
+
+
+def test_eval_split_logged_at_eval_steps_with_its_reference_cached_once(tiny_dir, pairs_file, tmp_path):
+    rows = pairs_file.read_text().splitlines()
+    held_out = tmp_path / "held_out.jsonl"
+    held_out.write_text("\n".join(rows[:3]) + "\n")
+    base = {"loss": "sr-dpo", "batch-size": 2, "max-steps": 4, "eval-data": held_out, "eval-steps": 2}
+    ok(sr_train(common(tiny_dir, pairs_file, tmp_path / "a", **base)))
+    lines = metrics(tmp_path / "a")
+    train, evals = [r for r in lines if "loss" in r], [r for r in lines if "eval_loss" in r]
+    assert [r["step"] for r in train] == [1, 2, 3, 4] and [r["step"] for r in evals] == [2, 4]
+    for r in evals:
+        assert not any(k in r for k in ("loss", "rewards/margins"))
+        assert 0 <= r["eval_rewards/accuracies"] <= 1 and math.isfinite(r["eval_refine/marginal"])
+        assert "eval_refine/delta" in r and r["tuples_seen"] == r["step"] * 2
+    assert evals[0]["eval_loss"] != evals[1]["eval_loss"]  # the policy moved between the evaluations
+    config = json.loads((tmp_path / "a" / "run_config.json").read_text())
+    assert config["num_eval_pairs"] == 3 and config["eval_reference_cached"] is False
+    caches = sorted((tmp_path / "refcache").glob("*.safetensors"))
+    assert len(caches) == 2  # the training pairs' and the held-out pairs'
+
+    # lr ~0: the policy stays its reference, so every held-out margin is 0 and the loss ln 2; the cache is reused
+    ok(sr_train(common(tiny_dir, pairs_file, tmp_path / "b", **{**base, "learning-rate": 1e-12})))
+    config = json.loads((tmp_path / "b" / "run_config.json").read_text())
+    assert config["reference_cached"] is True and config["eval_reference_cached"] is True
+    assert sorted((tmp_path / "refcache").glob("*.safetensors")) == caches
+    for r in (r for r in metrics(tmp_path / "b") if "eval_loss" in r):
+        assert r["eval_loss"] == pytest.approx(math.log(2), abs=1e-5)
+        assert r["eval_refine/marginal"] == pytest.approx(0, abs=1e-4)
