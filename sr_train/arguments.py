@@ -63,7 +63,8 @@ def training_arguments(cfg: TrainConfig, micro: int, accum: int) -> TrainingArgu
         warmup_steps=cfg.warmup_steps, lr_scheduler_type=cfg.lr_scheduler, max_grad_norm=cfg.max_grad_norm,
         weight_decay=cfg.weight_decay, optim="rmsprop" if cfg.optimizer == "rmsprop" else adamw,
         seed=cfg.seed, data_seed=cfg.seed, bf16=use_bf16(cfg), logging_steps=cfg.logging_steps,
-        save_steps=cfg.save_steps, save_total_limit=cfg.save_total_limit, report_to=[],
+        save_steps=cfg.save_steps, save_total_limit=cfg.save_total_limit,
+        report_to=[n.strip() for n in cfg.report_to.split(",") if n.strip() != "none"],
         remove_unused_columns=False, use_cpu=not torch.cuda.is_available(), dataloader_drop_last=False,
         save_only_model=False, ddp_find_unused_parameters=False, torch_compile=cfg.torch_compile,
         logging_nan_inf_filter=False,  # a non-finite loss stops training (MetricsTrainer), never hidden in a log

@@ -7,6 +7,7 @@ Field names read like the paper (beta, lam, quality prompt p); defaults are the 
 from __future__ import annotations
 
 import dataclasses
+import importlib.util
 import math
 import os
 import types
@@ -45,6 +46,24 @@ FLOAT16_FULL_FINE_TUNING = (
     "dtype float16 with full fine-tuning is refused: the optimisers' eps (1e-8) is 0 in float16 and small updates "
     "round away, so the weights turn NaN within a few steps; use --dtype float32 (with --bf16 true/auto autocast), "
     "--dtype bfloat16, or --lora true")
+
+
+# --report-to names the Trainer knows -> the package each needs
+TRACKERS = {"tensorboard": "tensorboard", "wandb": "wandb", "mlflow": "mlflow", "comet_ml": "comet_ml",
+            "trackio": "trackio"}
+
+
+def tracker_errors(report_to: str) -> list[str]:
+    """Names of --report-to that are unknown or whose package is not installed."""
+    errors = []
+    for name in (n.strip() for n in report_to.split(",")):
+        if name == "none":
+            continue
+        if name not in TRACKERS:
+            errors.append(f"report_to: unknown tracker {name!r} (none, or a comma list of {sorted(TRACKERS)})")
+        elif importlib.util.find_spec(TRACKERS[name]) is None:
+            errors.append(f"report_to: {name} is not installed (pip install {TRACKERS[name]})")
+    return errors
 
 
 def _f(default: Any, help: str, **kw: Any) -> Any:
@@ -155,6 +174,8 @@ class TrainConfig:
                                     resume_safe=True)
     resume: str = _f("auto", "'auto' (resume from the last complete checkpoint in output_dir), 'never', or a path",
                      resume_safe=True)
+    report_to: str = _f("none", "also log to these trackers (the Trainer's report_to): none, or a comma list of "
+                        f"{', '.join(TRACKERS)} (each installed)", resume_safe=True)
     # --- evaluation on held-out pairs
     eval_data: str | None = _f(None, "held-out preference pairs evaluated during training (any --data source); "
                                "their metrics go to metrics.jsonl as eval_<name> (TRL's names)", resume_safe=True)
@@ -247,6 +268,7 @@ class TrainConfig:
             errors.append("eval_steps needs held-out pairs: --eval-data or --eval-split")
         if self.loss == "bt" and self.eval_source() is not None:
             errors.append("eval_data / eval_split: evaluation during training is for the preference losses, not bt")
+        errors += tracker_errors(self.report_to)
         if not 0 <= self.label_smoothing < 0.5:
             errors.append("label_smoothing must be in [0, 0.5)")
         if self.quality_prompt_file and not os.path.isfile(self.quality_prompt_file):

@@ -35,3 +35,21 @@ def test_eval_split_logged_at_eval_steps_with_its_reference_cached_once(tiny_dir
     for r in (r for r in metrics(tmp_path / "b") if "eval_loss" in r):
         assert r["eval_loss"] == pytest.approx(math.log(2), abs=1e-5)
         assert r["eval_refine/marginal"] == pytest.approx(0, abs=1e-4)
+
+
+def test_report_to_tensorboard_writes_event_files(tiny_dir, pairs_file, tmp_path):
+    out = tmp_path / "tb"
+    ok(sr_train(common(tiny_dir, pairs_file, out, loss="dpo", **{"batch-size": 4, "max-steps": 2,
+                                                                  "report-to": "tensorboard"})))
+    events = list(out.rglob("events.out.tfevents.*"))
+    assert events and all(e.stat().st_size > 0 for e in events)
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    acc = EventAccumulator(str(events[0].parent))
+    acc.Reload()
+    assert [e.step for e in acc.Scalars("train/rewards/margins")] == [1, 2]
+
+
+def test_report_to_rejects_unknown_trackers(tiny_dir, pairs_file, tmp_path):
+    proc = sr_train(common(tiny_dir, pairs_file, tmp_path / "x", **{"report-to": "tensorboard,notatracker"}))
+    assert proc.returncode == 2 and "report_to: unknown tracker 'notatracker'" in proc.stderr
