@@ -53,3 +53,21 @@ def test_report_to_tensorboard_writes_event_files(tiny_dir, pairs_file, tmp_path
 def test_report_to_rejects_unknown_trackers(tiny_dir, pairs_file, tmp_path):
     proc = sr_train(common(tiny_dir, pairs_file, tmp_path / "x", **{"report-to": "tensorboard,notatracker"}))
     assert proc.returncode == 2 and "report_to: unknown tracker 'notatracker'" in proc.stderr
+
+
+@pytest.mark.parametrize("fields, message", [
+    ({"eval_split": "train"}, "eval_split 'train' is the training split"),
+    ({"eval_steps": 5}, "eval_steps needs held-out pairs"),
+    ({"eval_data": "held.jsonl", "eval_steps": 0}, "eval_steps must be >= 1, got 0"),
+    ({"eval_data": "held.jsonl", "loss": "bt"}, "evaluation during training is for the preference losses, not bt"),
+])
+def test_eval_settings_that_cannot_work_are_config_errors(fields, message):
+    from sr_train.config import ConfigError, TrainConfig
+
+    with pytest.raises(ConfigError, match=message):
+        TrainConfig(model="m", data="d.jsonl", **fields).validate()
+
+
+def test_eval_split_of_a_json_file_is_refused_naming_the_file(tiny_dir, pairs_file, tmp_path):
+    proc = sr_train(common(tiny_dir, pairs_file, tmp_path / "x", loss="dpo", **{"eval-split": "test"}))
+    assert proc.returncode == 2 and f"{pairs_file} is a JSON file (or folder) without splits" in proc.stderr
