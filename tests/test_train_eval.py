@@ -50,9 +50,16 @@ def test_report_to_tensorboard_writes_event_files(tiny_dir, pairs_file, tmp_path
     assert [e.step for e in acc.Scalars("train/rewards/margins")] == [1, 2]
 
 
-def test_report_to_rejects_unknown_trackers(tiny_dir, pairs_file, tmp_path):
-    proc = sr_train(common(tiny_dir, pairs_file, tmp_path / "x", **{"report-to": "tensorboard,notatracker"}))
-    assert proc.returncode == 2 and "report_to: unknown tracker 'notatracker'" in proc.stderr
+def test_report_to_rejects_unknown_trackers_and_defaults_to_none(tmp_path):
+    from sr_train.arguments import training_arguments
+    from sr_train.config import ConfigError, TrainConfig
+
+    with pytest.raises(ConfigError, match="report_to: unknown tracker 'notatracker'"):
+        TrainConfig(model="m", data="d.jsonl", report_to="tensorboard,notatracker").validate()
+    cfg = TrainConfig(model="m", data="d.jsonl", output_dir=str(tmp_path)).validate()
+    assert training_arguments(cfg, 1, 1).report_to == []  # default: no tracker
+    cfg = TrainConfig(model="m", data="d.jsonl", output_dir=str(tmp_path), report_to="none,tensorboard").validate()
+    assert training_arguments(cfg, 1, 1).report_to == ["tensorboard"]
 
 
 @pytest.mark.parametrize("fields, message", [
