@@ -52,6 +52,9 @@ def training_arguments(cfg: TrainConfig, micro: int, accum: int) -> TrainingArgu
         names = {f.name for f in dataclasses.fields(TrainingArguments)}
         extra["activation_checkpointing" if "activation_checkpointing" in names else "gradient_checkpointing"] = True
     adamw = "adamw_torch_fused" if torch.cuda.is_available() else "adamw_torch"
+    if cfg.loss != "bt" and cfg.eval_source() is not None:  # held-out pairs: evaluated every eval_steps
+        extra.update(eval_strategy="steps", eval_steps=cfg.eval_steps or cfg.logging_steps,
+                     per_device_eval_batch_size=micro)
     # ddp_find_unused_parameters=False: the fused log-prob path uses lm_head.weight outside the module's own
     # forward, which DDP's unused-parameter search would wrongly mark ready before the backward.
     return TrainingArguments(
@@ -60,7 +63,8 @@ def training_arguments(cfg: TrainConfig, micro: int, accum: int) -> TrainingArgu
         warmup_steps=cfg.warmup_steps, lr_scheduler_type=cfg.lr_scheduler, max_grad_norm=cfg.max_grad_norm,
         weight_decay=cfg.weight_decay, optim="rmsprop" if cfg.optimizer == "rmsprop" else adamw,
         seed=cfg.seed, data_seed=cfg.seed, bf16=use_bf16(cfg), logging_steps=cfg.logging_steps,
-        save_steps=cfg.save_steps, save_total_limit=cfg.save_total_limit, report_to=[],
+        save_steps=cfg.save_steps, save_total_limit=cfg.save_total_limit,
+        report_to=[n.strip() for n in cfg.report_to.split(",") if n.strip() != "none"],
         remove_unused_columns=False, use_cpu=not torch.cuda.is_available(), dataloader_drop_last=False,
         save_only_model=False, ddp_find_unused_parameters=False, torch_compile=cfg.torch_compile,
         logging_nan_inf_filter=False,  # a non-finite loss stops training (MetricsTrainer), never hidden in a log

@@ -7,6 +7,7 @@ Field names read like the paper (beta, lam, quality prompt p); defaults are the 
 from __future__ import annotations
 
 import dataclasses
+import importlib.util
 import math
 import os
 import types
@@ -45,6 +46,24 @@ FLOAT16_FULL_FINE_TUNING = (
     "dtype float16 with full fine-tuning is refused: the optimisers' eps (1e-8) is 0 in float16 and small updates "
     "round away, so the weights turn NaN within a few steps; use --dtype float32 (with --bf16 true/auto autocast), "
     "--dtype bfloat16, or --lora true")
+
+
+# --report-to names the Trainer knows -> the package each needs
+TRACKERS = {"tensorboard": "tensorboard", "wandb": "wandb", "mlflow": "mlflow", "comet_ml": "comet_ml",
+            "trackio": "trackio"}
+
+
+def tracker_errors(report_to: str) -> list[str]:
+    """Names of --report-to that are unknown or whose package is not installed."""
+    errors = []
+    for name in (n.strip() for n in report_to.split(",")):
+        if name == "none":
+            continue
+        if name not in TRACKERS:
+            errors.append(f"report_to: unknown tracker {name!r} (none, or a comma list of {sorted(TRACKERS)})")
+        elif importlib.util.find_spec(TRACKERS[name]) is None:
+            errors.append(f"report_to: {name} is not installed (pip install {TRACKERS[name]})")
+    return errors
 
 
 def _f(default: Any, help: str, **kw: Any) -> Any:
@@ -160,6 +179,14 @@ class TrainConfig:
                                     resume_safe=True)
     resume: str = _f("auto", "'auto' (resume from the last complete checkpoint in output_dir), 'never', or a path",
                      resume_safe=True)
+    report_to: str = _f("none", "also log to these trackers (the Trainer's report_to): none, or a comma list of "
+                        f"{', '.join(TRACKERS)} (each installed)", resume_safe=True)
+    # --- evaluation on held-out pairs
+    eval_data: str | None = _f(None, "held-out preference pairs evaluated during training (any --data source); "
+                               "their metrics go to metrics.jsonl as eval_<name> (TRL's names)", resume_safe=True)
+    eval_split: str | None = _f(None, "split of eval_data (default: data_split) or, without eval_data, a split of "
+                                "data (e.g. test) held out for evaluation", resume_safe=True)
+    eval_steps: int | None = _f(None, "evaluate every N optimiser steps (default: logging_steps)", resume_safe=True)
 
     def __post_init__(self) -> None:
         """YAML lists of losses / weights become the comma strings the command line takes; defaults that depend on
@@ -184,7 +211,16 @@ class TrainConfig:
 
     def resolved(self) -> TrainConfig:
         """A copy with `builtin:` model / data names replaced by their local paths."""
-        return dataclasses.replace(self, model=resolve(self.model), data=resolve(self.data))
+        return dataclasses.replace(self, model=resolve(self.model), data=resolve(self.data),
+                                   eval_data=resolve(self.eval_data) if self.eval_data else self.eval_data)
+
+    def eval_source(self) -> tuple[str, str] | None:
+        """(source, split) of the held-out pairs; None when no evaluation was asked for."""
+        if self.eval_data:
+            return self.eval_data, self.eval_split or self.data_split
+        if self.eval_split:
+            return self.data, self.eval_split
+        return None
 
     def quality_prompt_text(self) -> str:
         if self.quality_prompt_file:
@@ -230,6 +266,14 @@ class TrainConfig:
             errors.append(f"ld_alpha must be in [0, 1], got {self.ld_alpha}")
         if self.use_weighting and self.loss != "bt" and get_spec_or_none(self.loss, "sorts_batch"):
             errors.append(f"use_weighting: WPO weights do not apply to loss {self.loss!r} (it sorts the batch)")
+        if self.eval_split and not self.eval_data and self.eval_split == self.data_split:
+            errors.append(f"eval_split {self.eval_split!r} is the training split (data_split): evaluation needs "
+                          "held-out pairs (another split, or --eval-data)")
+        if self.eval_steps is not None and self.eval_source() is None:
+            errors.append("eval_steps needs held-out pairs: --eval-data or --eval-split")
+        if self.loss == "bt" and self.eval_source() is not None:
+            errors.append("eval_data / eval_split: evaluation during training is for the preference losses, not bt")
+        errors += tracker_errors(self.report_to)
         if not 0 <= self.label_smoothing < 0.5:
             errors.append("label_smoothing must be in [0, 0.5)")
         if self.quality_prompt_file and not os.path.isfile(self.quality_prompt_file):
@@ -392,7 +436,7 @@ _MINIMUM: dict[str, tuple[float, bool]] = {
     "lam": (0, True), "seed": (0, True), "warmup_steps": (0, True), "num_epochs": (0, False),
     "max_grad_norm": (0, True), "weight_decay": (0, True), "lora_r": (1, True), "lora_alpha": (1, True),
     "lora_dropout": (0, True), "logging_steps": (1, True), "save_steps": (1, True), "save_total_limit": (1, True),
-    "pad_to_multiple_of": (1, True), "simpo_gamma": (0, True), "odpo_alpha": (0, True),
+    "pad_to_multiple_of": (1, True), "eval_steps": (1, True), "simpo_gamma": (0, True), "odpo_alpha": (0, True),
     "hdpo_alpha": (0, False), "up_gamma": (0, True),
 }
 MAX_SEED = 2**32 - 1  # numpy's seed range (transformers.set_seed seeds numpy too)

@@ -55,12 +55,14 @@ def pair_lengths(examples: list[dict]) -> list[int]:
     return [len(e["prompt_ids"]) + max(len(e["chosen_ids"]), len(e["rejected_ids"])) for e in examples]
 
 
-def prepare_examples(cfg: TrainConfig, tokenizer) -> tuple[list[dict], dict]:
-    """The tokenised pairs training uses and the data report (rows read, kept, skipped by reason, truncated)."""
+def prepare_examples(cfg: TrainConfig, tokenizer, source: str | None = None,
+                     split: str | None = None) -> tuple[list[dict], dict]:
+    """The tokenised pairs training uses and the data report (rows read, kept, skipped by reason, truncated);
+    of `source` / `split` (held-out pairs: all rows) when given, else of cfg.data."""
     preference = cfg.loss != "bt"
     needs_scores = preference and get_spec(cfg.loss).needs_scores
-    pairs, report = load_pairs(cfg.data, cfg.data_split, cfg.data_config, cfg.max_rows, cfg.on_bad_row,
-                               scores=needs_scores)
+    pairs, report = load_pairs(source or cfg.data, split or cfg.data_split, cfg.data_config,
+                               None if source else cfg.max_rows, cfg.on_bad_row, scores=needs_scores)
     settings = TokenizeSettings(
         cfg.max_length, cfg.max_prompt_length, cfg.template,
         cfg.quality_prompt_text() if preference and needs_aug_view(cfg.loss, cfg.refine) else None, cfg.prompt_join)
@@ -81,6 +83,18 @@ def prepare_examples(cfg: TrainConfig, tokenizer) -> tuple[list[dict], dict]:
                              "re-matched): per-pair weights do not apply")
         out["weights"] = weights
     return examples, out
+
+
+def prepare_eval_examples(cfg: TrainConfig, tokenizer) -> tuple[list[dict], dict] | None:
+    """The held-out pairs (--eval-data / --eval-split) tokenised as the training pairs, and their data report;
+    None without evaluation."""
+    if (where := cfg.eval_source()) is None:
+        return None
+    examples, report = prepare_examples(cfg, tokenizer, *where)
+    if not cfg.eval_data and report["skipped_examples_unit"] == "line":
+        raise DataError(f"eval_split {cfg.eval_split!r}: {cfg.data} is a JSON file (or folder) without splits; "
+                        "give the held-out pairs with --eval-data")
+    return examples, report
 
 
 def _scored_pairs(examples: list[dict], cfg: TrainConfig, report) -> list[dict]:
@@ -175,6 +189,7 @@ def train(cfg: TrainConfig) -> Path:
     examples, data_report = prepare_examples(cfg, tokenizer)
     if main_process and (warning := warmup_warning(cfg, planned_steps(cfg, len(examples)))):
         print(warning, file=sys.stderr)
+    held_out = prepare_eval_examples(cfg, tokenizer) if cfg.loss != "bt" else None
     facts = {"world_size": world_size, "micro_batch_size": micro, "grad_accum_steps": accum,
              "num_pairs": len(examples), "bf16_autocast": use_bf16(cfg), "cpu_bf16": cpu_bf16_flags(),
              "data_report": data_report,
@@ -196,11 +211,15 @@ def train(cfg: TrainConfig) -> Path:
         disable_dropout(model)  # before any copy: the live reference and LoRA's adapter-off view match it
     if cfg.lora:
         model = with_lora(model, cfg)
+    if held_out is not None:
+        facts.update(num_eval_pairs=len(held_out[0]), eval_data_report=held_out[1])
     trainer = PreferenceTrainer(
-        model=model, callbacks=[MergedCheckpointCallback()] if cfg.lora and cfg.save_merged else None,
+        eval_dataset=ListDataset(held_out[0]) if held_out is not None else None, model=model, callbacks=[MergedCheckpointCallback()] if cfg.lora and cfg.save_merged else None,
         loss_name=cfg.loss, loss_params=loss_params(cfg), ld_alpha=cfg.ld_alpha, use_weighting=cfg.use_weighting,
         token_stats=cfg.token_stats, logps_fused=cfg.logps_path == "fused", **common)
     ref_cached = set_up_reference(trainer, cfg, examples, tokenizer.pad_token_id)
+    if held_out is not None and cfg.reference != "live":  # the held-out pairs' own cached reference log-probs
+        facts["eval_reference_cached"] = set_up_reference(trainer, cfg, held_out[0], tokenizer.pad_token_id)
     if args.process_index == 0:
         write_run_config(cfg, out_dir, **facts, logps_fused=trainer.numeric.fused, reference_cached=ref_cached)
     return run_and_save(trainer, cfg, tokenizer)

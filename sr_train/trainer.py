@@ -60,6 +60,8 @@ class MetricsTrainer(Trainer):
         self.model_accepts_loss_kwargs = False  # our loss is a per-batch mean: let Trainer scale accumulation
         # Metrics stay on the device until a log step: no host sync per micro-batch.
         self._metrics: dict[str, list[torch.Tensor]] = defaultdict(list)
+        self._eval_metrics: dict[str, list[torch.Tensor]] = defaultdict(list)  # of the held-out pairs (evaluate)
+        self._evaluating = False
         self._tokens: list[torch.Tensor] = []
         self._last_log_time = time.perf_counter()
         self._length_sampler: EpochLengthGroupedSampler | None = None  # set when batches are length-grouped
@@ -111,14 +113,29 @@ class MetricsTrainer(Trainer):
         of the logging window (a short last micro-batch weighs by its pairs). accelerator.gather, not
         gather_for_metrics: the latter trims every micro-batch once the dataloader has prefetched its last one."""
         v = self.accelerator.gather(values.detach().float().reshape(-1))
-        self._metrics[name].append(torch.stack([v.sum(), torch.tensor(float(v.numel()), device=v.device)]))
+        self._store()[name].append(torch.stack([v.sum(), torch.tensor(float(v.numel()), device=v.device)]))
 
     def _gather_ratio(self, name: str, numerator: torch.Tensor, denominator: torch.Tensor) -> None:
         """Collect a sum and its count (e.g. over tokens); the log reports total sum / total count of the window."""
         v = self.accelerator.gather(torch.stack([numerator.detach().float(), denominator.detach().float()])[None])
-        self._metrics[name].append(v.sum(0))
+        self._store()[name].append(v.sum(0))
+
+    def _store(self) -> dict[str, list[torch.Tensor]]:
+        """Where metrics of the current micro-batch go: the training window's, or the evaluation's."""
+        return self._eval_metrics if self._evaluating else self._metrics
+
+    def evaluate(self, *args, **kwargs) -> dict[str, float]:
+        """The Trainer's evaluation of the held-out pairs, its per-pair metrics logged as eval_<name> (TRL's)."""
+        self._evaluating = True
+        try:
+            return super().evaluate(*args, **kwargs)
+        finally:
+            self._evaluating = False
+            self._eval_metrics.clear()
 
     def _count_tokens(self, inputs: dict) -> None:
+        if self._evaluating:  # tokens_per_s and num_tokens count training tokens only
+            return
         self._tokens.append(self.accelerator.gather(inputs["attention_mask"].sum().reshape(1)).sum())
 
     def log(self, logs: dict[str, float], start_time: float | None = None) -> None:
@@ -135,9 +152,16 @@ class MetricsTrainer(Trainer):
             logs["tuples_seen"] = self.state.global_step * self.global_batch_size
             self._num_tokens = getattr(self, "_num_tokens", 0) + tokens
             logs["num_tokens"] = self._num_tokens  # cumulative attended tokens (TRL's num_tokens)
-        self._metrics.clear()
+        if self._evaluating:  # the evaluation's log: the held-out pairs' means (eval_loss per pair, as training's)
+            for name, parts in self._eval_metrics.items():
+                total, count = torch.stack(parts).sum(0).tolist()
+                logs[f"eval_{name}"] = total / count
+            self._eval_metrics.clear()
+            logs["tuples_seen"] = self.state.global_step * self.global_batch_size
+        else:
+            self._metrics.clear()
         super().log(logs, start_time)
-        if training_step and self.metrics_path and self.is_world_process_zero():
+        if (training_step or self._evaluating) and self.metrics_path and self.is_world_process_zero():
             append_jsonl(self.metrics_path, {"step": self.state.global_step, **logs})
 
 
@@ -218,6 +242,14 @@ class PreferenceTrainer(MetricsTrainer):
     def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
         with numeric_path(self.numeric, self.args.device):
             return self._compute_loss(model, inputs, return_outputs)
+
+    def prediction_step(self, model, inputs, prediction_loss_only, ignore_keys=None):
+        """A held-out batch: the training loss and metrics without gradient, on the trainer's numeric path."""
+        inputs = self._prepare_inputs(inputs)
+        with torch.no_grad(), numeric_path(self.numeric, self.args.device):
+            loss, out = self._compute_loss(model, inputs, True)
+        self._gather_mean("loss", out.losses)
+        return loss.detach(), None, None
 
     def _compute_loss(self, model, inputs, return_outputs: bool):
         n = inputs["input_ids"].shape[0] // 2

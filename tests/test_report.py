@@ -227,6 +227,23 @@ def test_fig1_training_curves(synth, tmp_path):
     check_files(tmp_path, "fig1", plot.figure)
 
 
+def test_fig1_draws_held_out_curves_beside_the_training_ones(synth):
+    """Runs evaluated on held-out pairs (eval_<metric> records) add a dash-dotted curve per method and panel."""
+    from bench.report.figures import fig1
+
+    held_out = [{**r, "metric": f"eval_{r['metric']}", "value": r["value"] - 0.25} for r in synth["records"]
+                if r["task"] == "train" and r["metric"] in ("refine/marginal", "refine/accuracy")]
+    plot = fig1(synth["records"] + held_out)
+    assert not plot.notes
+    drawn = lines(plot.figure.axes[1])
+    assert set(drawn) == {"Sr-DPO", "DPO", "Sr-DPO: held-out", "DPO: held-out"}
+    x, y = drawn["DPO: held-out"]
+    assert x == [s * BATCH for s in STEPS]
+    assert y == pytest.approx([statistics.mean(marginal("dpo", s, d) for d in SEEDS) - 0.25 for s in STEPS])
+    assert set(lines(plot.figure.axes[5])) == {"Sr-IPO", "IPO", "Sr-IPO: held-out", "IPO: held-out"}
+    assert set(lines(plot.figure.axes[0])) == {"Sr-DPO: original (h > 0)", "Sr-DPO: prompt-augmented (h_p > 0)"}
+
+
 def test_fig2_win_rate_vs_lambda_and_tuples(synth, tmp_path):
     from bench.report.figures import fig2a, fig2b
     from bench.report.style import PALETTE, save_figure

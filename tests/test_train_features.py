@@ -8,12 +8,12 @@ from test_train_runs import common, metrics, ok, sr_train
 
 
 def test_weight_column_scales_each_pair_after_normalising_to_mean_one(tiny_dir, pairs_file, tmp_path):
-    """lr 0, one batch: pair 0 weighted 0 and the rest 1 (normalised to 8/7) logs the loss of the 7 other pairs."""
+    """One step, one batch: pair 0 weighted 0 and the rest 1 (normalised to 8/7) logs the loss of the 7 other pairs."""
     rows = [json.loads(line) for line in pairs_file.read_text().splitlines()]
     weighted, seven = tmp_path / "weighted.jsonl", tmp_path / "seven.jsonl"
     weighted.write_text("".join(json.dumps({**r, "weight": 0 if i == 0 else 1}) + "\n" for i, r in enumerate(rows)))
     seven.write_text("".join(json.dumps(r) + "\n" for r in rows[1:]))
-    base = {"loss": "dpo", "learning-rate": 0.0, "max-steps": 1}
+    base = {"loss": "dpo", "learning-rate": 1e-30, "max-steps": 1}  # step 1 logs the loss before any update
     ok(sr_train(common(tiny_dir, weighted, tmp_path / "w", **base, **{"batch-size": 8})))
     ok(sr_train(common(tiny_dir, seven, tmp_path / "s", **base, **{"batch-size": 7})))
     (w,), (s,) = metrics(tmp_path / "w"), metrics(tmp_path / "s")

@@ -44,6 +44,9 @@ MARKERS = ("s", "^", "D", "v", "P", "X")
 ACCURACY = ("refine/accuracy", "rewards/accuracies")
 MARGINAL = "refine/marginal"
 ACCURACY_AUG = "refine/accuracy_aug"
+EVAL_ACCURACY = ("eval_refine/accuracy", "eval_rewards/accuracies")  # held-out pairs (--eval-data / --eval-split)
+EVAL_MARGINAL = "eval_refine/marginal"
+HELD_OUT_STYLE = {"linestyle": "-.", "marker": "."}
 
 
 @dataclass
@@ -102,6 +105,14 @@ def _train_curve(recs: list[dict], metrics: tuple[str, ...]) -> tuple[str | None
     return None, {}
 
 
+def _held_out_curve(ax: Axes, recs: list[dict], metrics: tuple[str, ...], method: str, exp: str, multi: bool,
+                    suffix: str) -> None:
+    """The held-out pairs' curve of a training metric (eval_<metric>), dash-dotted; nothing when not evaluated."""
+    _, pts = _train_curve(recs, tuple(f"eval_{m}" for m in metrics))
+    if pts:
+        _line(ax, *_xy(pts)[:2], _series_label(method, exp, multi, f"{suffix}: held-out"), method, HELD_OUT_STYLE)
+
+
 def _by_setting(recs: list[dict]) -> dict[Setting, list[dict]]:
     return dict(sorted(group(recs, setting).items(), key=lambda kv: repr(kv[0])))
 
@@ -115,7 +126,8 @@ def fig1(records: list[dict]) -> Plot:
     """Accuracy on the original vs prompt-augmented tuples (per Sr method), and marginal and accuracy of each
     Sr method vs its baseline, against tuples seen."""
     title = "Fig. 1: training accuracy and marginal vs tuples seen"
-    train = [r for r in ours(records) if r["task"] == "train" and r["metric"] in (*ACCURACY, MARGINAL, ACCURACY_AUG)]
+    train = [r for r in ours(records) if r["task"] == "train"
+             and r["metric"] in (*ACCURACY, MARGINAL, ACCURACY_AUG, *EVAL_ACCURACY, EVAL_MARGINAL)]
     by = group(train, lambda r: (r["experiment"], r.get("method")))
     exps = experiments(train)
     multi = len(exps) > 1
@@ -157,6 +169,7 @@ def fig1(records: list[dict]) -> Plot:
                                   method, {"linestyle": "-"})
                         else:
                             notes.append(f"Fig. 1: no {what} of {method_label(method)}{tag}")
+                        _held_out_curve(ax, recs, metrics, method, exp, multi, _setting_suffix(sett, sets))
         a_acc.set_title(f"{method_label(sr)}: accuracy\noriginal vs prompt-augmented")
         a_acc.set_ylabel("batch accuracy")
         a_marg.set_title(f"average marginal h\n{method_label(sr)} vs {method_label(base)}")

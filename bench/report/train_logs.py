@@ -1,6 +1,7 @@
 """Training logs as tidy records: one record per metric per logged step (task "train").
 
-Reads `<run dir>/metrics.jsonl` (one object per logging step, written by the trainer) and
+Reads `<run dir>/metrics.jsonl` (one object per logging step, written by the trainer; evaluations of held-out
+pairs are lines of their own, metrics named eval_<name>) and
 `<run dir>/run_config.json` (loss, beta, lam, seed, batch_size, model, data, ...). Accuracies are stored as
 fractions, everything else raw. Non-numeric or non-finite values are skipped and counted (`skipped`).
 
@@ -21,6 +22,7 @@ from sr_train.artifacts.runs import METRICS, RunFolderError, read_run_config, ru
 TASK = "train"
 NOT_METRICS = ("step", "tuples_seen")
 FRACTION_METRICS = ("rewards/accuracies", "refine/accuracy", "refine/accuracy_aug")
+FRACTION_METRICS += tuple(f"eval_{m}" for m in FRACTION_METRICS)  # the held-out pairs' (TRL's eval_ names)
 CONFIG_EXTRA = ("model", "data", "refine", "optimizer", "learning_rate", "batch_size", "ipo_norm")
 
 
