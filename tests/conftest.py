@@ -10,6 +10,8 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 sys.path.insert(0, str(Path(__file__).parent))
 
+from judge_server import server  # noqa: E402,F401 (the judge tests' loopback-server fixture)
+
 REPO = Path(__file__).resolve().parents[1]
 # The user cache folder (sr_train.artifacts.assets.cache_dir) of the tests: the repo's git-ignored .cache/, where
 # the smollm2_dir fixture exports the builtin model, so builtin: names find it there too.

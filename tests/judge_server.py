@@ -28,6 +28,8 @@ import time
 from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import pytest
+
 API_KEY = "test-key-123"
 
 
@@ -193,3 +195,12 @@ class JudgeServer:
                         server.in_flight -= 1
 
         return Handler
+
+
+@pytest.fixture()
+def server(monkeypatch):
+    """A running JudgeServer with the OpenAI client's environment pointed at it (the judge tests' fixture)."""
+    with JudgeServer(timeout_sleep=1.0) as srv:
+        monkeypatch.setenv("OPENAI_API_KEY", API_KEY)
+        monkeypatch.setenv("OPENAI_BASE_URL", srv.url)
+        yield srv

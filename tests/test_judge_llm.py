@@ -7,7 +7,7 @@ tie / lose per item below follows from the test data alone and checks the both-o
 import json
 
 import pytest
-from judge_server import API_KEY, JudgeServer
+from judge_server import API_KEY
 
 from bench.cli import main as bench_main
 from bench.records import load_records
@@ -59,14 +59,6 @@ def write_answers(path, model, side, plan=PLAN, set_name="sr-questions"):
 @pytest.fixture()
 def answer_files(tmp_path):
     return write_answers(tmp_path / "a.jsonl", "model-a", "A"), write_answers(tmp_path / "b.jsonl", "model-b", "B")
-
-
-@pytest.fixture()
-def server(monkeypatch):
-    with JudgeServer(timeout_sleep=1.0) as srv:
-        monkeypatch.setenv("OPENAI_API_KEY", API_KEY)
-        monkeypatch.setenv("OPENAI_BASE_URL", srv.url)
-        yield srv
 
 
 def make(tmp_path, **kw):

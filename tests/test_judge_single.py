@@ -9,7 +9,7 @@ import json
 import statistics
 
 import pytest
-from judge_server import API_KEY, JudgeServer
+from judge_server import API_KEY
 
 from bench.cli import main as bench_main
 from bench.records import load_records
@@ -47,14 +47,6 @@ def write_answers(path, model, plan, flip=False, with_reference=True, set_name="
                 row["reference"] = ref
             f.write(json.dumps(row) + "\n")
     return path
-
-
-@pytest.fixture()
-def server(monkeypatch):
-    with JudgeServer(timeout_sleep=1.0) as srv:
-        monkeypatch.setenv("OPENAI_API_KEY", API_KEY)
-        monkeypatch.setenv("OPENAI_BASE_URL", srv.url)
-        yield srv
 
 
 def opts(tmp_path, **kw):
