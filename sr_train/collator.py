@@ -5,6 +5,8 @@ precomputed reference log-probs, quality scores and per-pair weights ride along 
 With `aug_shared_prefix`, the p+x view comes split for the shared-prefix forward instead: `augp_*` (n rows: each
 pair's prefix p+x, left-padded) and `augr_*` (2n rows [chosen; rejected]: the responses alone, right-padded); the
 concatenated `aug_*` tensors are then not built (nothing reads them, and they would be padded and copied each step).
+With SPO (`spo_ids` in the features), `spo_*` holds each pair's prompt with its chosen response's K degraded versions,
+rows [version 1 of pairs 0..n-1, version 2 ..., ...].
 """
 
 from __future__ import annotations
@@ -66,6 +68,12 @@ class PairCollator:
                            [f["aug_chosen_ids"] for f in features] + [f["aug_rejected_ids"] for f in features],
                            self.pad_token_id, self.pad_to_multiple_of)
             batch.update({f"aug_{k}": v for k, v in aug.items()})
+        if "spo_ids" in features[0]:  # SPO: the chosen responses' degraded versions, version-major [K * n rows]
+            k = len(features[0]["spo_ids"])
+            spo = pad_view([f["prompt_ids"] for f in features] * k,
+                           [f["spo_ids"][i] for i in range(k) for f in features],
+                           self.pad_token_id, self.pad_to_multiple_of)
+            batch.update({f"spo_{key}": v for key, v in spo.items()})
         for key in (*REF_KEYS, "score_chosen", "score_rejected", "weight", "uncertainty"):
             if all(f.get(key) is not None for f in features):
                 batch[key] = torch.tensor([float(f[key]) for f in features], dtype=torch.float32)

@@ -21,6 +21,7 @@ from sr_train.artifacts.assets import cache_dir, resolve
 from sr_train.artifacts.errors import UserError
 from sr_train.losses import F_DIVERGENCES, LOSSES, PRESETS, base_loss_name, components, get_spec, loss_weights
 from sr_train.refine import QUALITY_PROMPT
+from sr_train.spo import DEFAULT_DEGREES, SCORES, SPO_FORMS, UNITS, SpoSettings, parse_degrees
 
 
 def get_spec_or_none(loss: str, attribute: str) -> object:
@@ -121,6 +122,14 @@ class TrainConfig:
     up_penalty: str = _f("subtract", "UP-DPO penalty of the data's per-pair uncertainty u: 'subtract' (logit - gamma "
                          "u) or 'scale' (logit * exp(-gamma u)) (Houliston+ 2024)", choices=("subtract", "scale"))
     up_gamma: float = _f(1.0, "UP-DPO penalty strength gamma (0: DPO)")
+    spo_weight: float = _f(0.0, "SPO auxiliary loss weight w (Li+ 2024): loss = alignment loss + w * the degree loss "
+                           "over each chosen response and its degraded versions (0: off, nothing extra computed)")
+    spo_degrees: str = _f(DEFAULT_DEGREES, "SPO degrees: shares of the response's units removed, increasing in "
+                          "(0, 1), nested (YAML: a list)")
+    spo_unit: str = _f("word", "SPO: the unit removed, word or sentence", choices=UNITS)
+    spo_form: str = _f("rank", "SPO degree loss: 'rank' (Plackett-Luce by degree) or 'top1' (the intact response "
+                       "picked out of all versions)", choices=SPO_FORMS)
+    spo_score: str = _f("mean", "SPO score of a version: the policy's mean token log-prob or its sum", choices=SCORES)
     # --- optimisation
     optimizer: str = _f("rmsprop", "rmsprop (paper) or adamw", choices=("rmsprop", "adamw"))
     learning_rate: float = _f(5e-7, "peak learning rate (paper: 5e-7)")
@@ -195,6 +204,8 @@ class TrainConfig:
             self.loss = ",".join(str(x) for x in self.loss)
         if isinstance(self.loss_weights, (list, tuple)):
             self.loss_weights = ",".join(str(float(x)) for x in self.loss_weights)
+        if isinstance(self.spo_degrees, (list, tuple)):
+            self.spo_degrees = ",".join(str(float(x)) for x in self.spo_degrees)
         if not self.output_dir and isinstance(self.loss, str):
             self.output_dir = default_output_dir(self.loss)
         if not self.ref_cache_dir:
@@ -208,6 +219,13 @@ class TrainConfig:
             return tuple(float(w) for w in str(self.loss_weights).split(","))
         except ValueError:
             raise ValueError(f"loss_weights must be comma-separated numbers, got {self.loss_weights!r}") from None
+
+    def spo(self) -> SpoSettings | None:
+        """The SPO auxiliary loss's settings; None when it is off (spo_weight 0, or a reward model)."""
+        if not self.spo_weight or self.loss == "bt":
+            return None
+        return SpoSettings(self.spo_weight, parse_degrees(self.spo_degrees), self.spo_unit, self.spo_form,
+                           self.spo_score, self.seed)
 
     def resolved(self) -> TrainConfig:
         """A copy with `builtin:` model / data names replaced by their local paths."""
@@ -264,6 +282,15 @@ class TrainConfig:
             errors.append("prompt_join must contain {p} and {x}")
         if self.ld_alpha is not None and not 0 <= self.ld_alpha <= 1:
             errors.append(f"ld_alpha must be in [0, 1], got {self.ld_alpha}")
+        try:
+            parse_degrees(self.spo_degrees)
+        except ValueError as e:
+            errors.append(str(e))
+        if self.spo_weight and self.loss == "bt":
+            errors.append("spo_weight: SPO's auxiliary loss is for the preference losses, not bt")
+        if self.spo_weight and self.ld_alpha is not None:
+            errors.append("spo_weight with ld_alpha: SPO scores the intact response by its plain log-probs, which "
+                          "LD-DPO's forward does not give; use one or the other")
         if self.use_weighting and self.loss != "bt" and get_spec_or_none(self.loss, "sorts_batch"):
             errors.append(f"use_weighting: WPO weights do not apply to loss {self.loss!r} (it sorts the batch)")
         if self.eval_split and not self.eval_data and self.eval_split == self.data_split:
@@ -389,7 +416,7 @@ def convert(value: Any, t: type, optional: bool) -> Any:
     return value
 
 
-LIST_FIELDS = ("loss", "loss_weights")  # a YAML list or a comma string: `loss: [dpo, sft]`, `--loss dpo,sft`
+LIST_FIELDS = ("loss", "loss_weights", "spo_degrees")  # a YAML list or a comma string: `loss: [dpo, sft]`, `--loss dpo,sft`
 
 
 def typed_fields(raw: dict[str, Any], where: str) -> dict[str, Any]:
@@ -401,7 +428,7 @@ def typed_fields(raw: dict[str, Any], where: str) -> dict[str, Any]:
             out[key] = value
             continue
         if key in LIST_FIELDS and isinstance(value, (list, tuple)):  # YAML lists: the comma form flags take
-            value = ",".join(str(float(v)) if key == "loss_weights" and isinstance(v, (int, float))
+            value = ",".join(str(float(v)) if key in ("loss_weights", "spo_degrees") and isinstance(v, (int, float))
                              and not isinstance(v, bool) else str(v) for v in value)
         try:
             out[key] = convert(value, *field_type(key))
@@ -437,7 +464,7 @@ _MINIMUM: dict[str, tuple[float, bool]] = {
     "max_grad_norm": (0, True), "weight_decay": (0, True), "lora_r": (1, True), "lora_alpha": (1, True),
     "lora_dropout": (0, True), "logging_steps": (1, True), "save_steps": (1, True), "save_total_limit": (1, True),
     "pad_to_multiple_of": (1, True), "eval_steps": (1, True), "simpo_gamma": (0, True), "odpo_alpha": (0, True),
-    "hdpo_alpha": (0, False), "up_gamma": (0, True),
+    "hdpo_alpha": (0, False), "up_gamma": (0, True), "spo_weight": (0, True),
 }
 MAX_SEED = 2**32 - 1  # numpy's seed range (transformers.set_seed seeds numpy too)
 

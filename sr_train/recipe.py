@@ -36,6 +36,7 @@ from sr_train.resume import (
     truncate_metrics,
 )
 from sr_train.reward import RewardTrainer, load_reward_model
+from sr_train.spo import spo_versions
 from sr_train.trainer import MergedCheckpointCallback, PreferenceTrainer
 
 
@@ -67,6 +68,8 @@ def prepare_examples(cfg: TrainConfig, tokenizer, source: str | None = None,
         cfg.max_length, cfg.max_prompt_length, cfg.template,
         cfg.quality_prompt_text() if preference and needs_aug_view(cfg.loss, cfg.refine) else None, cfg.prompt_join)
     examples = tokenize_pairs(tokenizer, pairs, settings, report)
+    if preference and (spo := cfg.spo()) is not None:  # SPO: each chosen response's degraded versions
+        spo_versions(tokenizer, pairs, examples, spo, cfg.max_length, cfg.template)
     if needs_scores:
         if missing := [e for e in examples if e["score_chosen"] is None or e["score_rejected"] is None]:
             raise DataError(f"loss {cfg.loss!r} needs score_chosen / score_rejected in every row of {cfg.data}; "
@@ -216,7 +219,7 @@ def train(cfg: TrainConfig) -> Path:
     trainer = PreferenceTrainer(
         eval_dataset=ListDataset(held_out[0]) if held_out is not None else None, model=model, callbacks=[MergedCheckpointCallback()] if cfg.lora and cfg.save_merged else None,
         loss_name=cfg.loss, loss_params=loss_params(cfg), ld_alpha=cfg.ld_alpha, use_weighting=cfg.use_weighting,
-        token_stats=cfg.token_stats, logps_fused=cfg.logps_path == "fused", **common)
+        token_stats=cfg.token_stats, logps_fused=cfg.logps_path == "fused", spo=cfg.spo(), **common)
     ref_cached = set_up_reference(trainer, cfg, examples, tokenizer.pad_token_id)
     if held_out is not None and cfg.reference != "live":  # the held-out pairs' own cached reference log-probs
         facts["eval_reference_cached"] = set_up_reference(trainer, cfg, held_out[0], tokenizer.pad_token_id)

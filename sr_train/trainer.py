@@ -22,7 +22,8 @@ from sr_train.artifacts.files import append_jsonl
 from sr_train.artifacts.models import is_peft, save_plain
 from sr_train.artifacts.runs import checkpoint_name, merged_dir
 from sr_train.logps import NumericPath, SequenceParts, aug_view_logps, numeric_path, view_logps, view_parts
-from sr_train.losses import LossParams, PairLogps, compute_loss, get_spec, needs_aug_view
+from sr_train.losses import LossOutput, LossParams, PairLogps, compute_loss, get_spec, needs_aug_view
+from sr_train.spo import SpoSettings, spo_loss, spo_scores
 
 
 def _view(model: torch.nn.Module, inputs: dict, prefix: str) -> tuple[torch.Tensor, torch.Tensor]:
@@ -168,9 +169,10 @@ class MetricsTrainer(Trainer):
 class PreferenceTrainer(MetricsTrainer):
     def __init__(self, *args, loss_name: str, loss_params: LossParams, ref_model: torch.nn.Module | None = None,
                  logps_fused: bool = True, ld_alpha: float | None = None, use_weighting: bool = False,
-                 token_stats: bool = False, **kwargs):
+                 token_stats: bool = False, spo: SpoSettings | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.loss_name, self.loss_params = loss_name, loss_params
+        self.spo = spo if spo is not None and spo.weight else None  # SPO's auxiliary loss (sr_train.spo)
         # LD-DPO's alpha, WPO weights, TRL's per-token diagnostics: all from the x view's one forward (view_parts)
         self.ld_alpha, self.use_weighting, self.token_stats = ld_alpha, use_weighting, token_stats
         self.spec = get_spec(loss_name)
@@ -272,11 +274,25 @@ class PreferenceTrainer(MetricsTrainer):
             wpo = aligned[:n] * aligned[n:]
             pair.weight = wpo if pair.weight is None else pair.weight * wpo
         out = compute_loss(self.loss_name, pair, self.loss_params)
+        if self.spo is not None:
+            self._add_spo(model, inputs, out, pair)
         loss = out.losses.mean()
         self._record(out, pair, inputs)
         if parts is not None and parts.stats and self.token_stats:
             self._record_token_stats(parts, n)
         return (loss, out) if return_outputs else loss
+
+    def _add_spo(self, model, inputs: dict, out: LossOutput, pair: PairLogps) -> None:
+        """SPO: per pair, losses += w * spo_loss of the policy's scores of the intact chosen response and its degraded
+        versions (one more gradient forward, over the `spo_*` view); `loss/align` and `loss/spo` are logged."""
+        if "spo_input_ids" not in inputs:
+            raise ValueError("SPO is on but the batch has no degraded versions (spo_* tensors): the examples were "
+                             "not prepared with spo_versions")
+        degraded, degraded_len = view_logps(model, inputs, "spo_")
+        scores = spo_scores(pair.chosen, pair.chosen_len, degraded, degraded_len, self.spo.score)
+        aux = spo_loss(scores, self.spo.form)
+        out.components = {**(out.components or {"align": out.losses.detach().mean()}), "spo": aux.detach().mean()}
+        out.losses = out.losses + self.spo.weight * aux.to(out.losses.dtype)
 
     def _record(self, out, pair: PairLogps, inputs: dict) -> None:
         self._gather_mean("rewards/chosen", out.chosen_rewards)

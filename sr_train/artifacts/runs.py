@@ -179,7 +179,8 @@ def run_info(model: str, strict: bool = False) -> dict[str, Any]:
 # another. Every loss parameter belongs here (tests/test_provenance.py checks sr_train.losses.LossParams).
 LOSS_SETTINGS = ("refine", "prompt_join", "ipo_norm", "label_smoothing", "simpo_gamma", "odpo_alpha",
                  "discopop_tau", "f_divergence", "f_alpha", "alphapo_alpha", "loss_weights", "ld_alpha",
-                 "use_weighting", "hdpo_alpha", "up_penalty", "up_gamma")
+                 "use_weighting", "hdpo_alpha", "up_penalty", "up_gamma", "spo_weight", "spo_degrees", "spo_unit",
+                 "spo_form", "spo_score")
 DATA_SETTINGS = ("data_split", "data_config", "max_rows")
 DATA_SHA256 = "data_sha256"  # fact sr-train adds to run_config.json: the training data's content hash
 QUALITY_PROMPT_USED = "quality_prompt_used"  # facts sr-train adds to run_config.json: p's text as trained,
