@@ -59,14 +59,16 @@ def member_margins(model_dir: str | os.PathLike, pairs: list[dict], settings: To
 
 def write_uncertainty(data: str, members: list[str | os.PathLike], out: str | os.PathLike,
                       kind: str = "margin_std", settings: TokenizeSettings | None = None,
-                      batch_size: int = 8) -> dict[str, Any]:
-    """Copy `data`'s rows to `out` (JSONL) with an `uncertainty` column from the members' disagreement, and write
-    `<out>.json` naming the members and the statistic. Every row must be a valid pair every member scores."""
+                      batch_size: int = 8, max_rows: int | None = None,
+                      extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Copy `data`'s rows (the first `max_rows`) to `out` (JSONL) with an `uncertainty` column from the members'
+    disagreement, and write `<out>.json` naming the members and the statistic (and `extra` facts, e.g. what a
+    pipeline checks before re-using it). Every row must be a valid pair every member scores."""
     if len(members) < 2:
         raise DataError(f"an uncertainty ensemble needs >= 2 reward models, got {len(members)}")
     settings = settings or TokenizeSettings()
-    rows, _ = load_rows(data)
-    pairs, report = load_pairs(data, on_bad_row="error", scores=False)
+    rows, _ = load_rows(data, max_rows=max_rows)
+    pairs, report = load_pairs(data, max_rows=max_rows, on_bad_row="error", scores=False)
     scored = [member_margins(m, pairs, settings, batch_size) for m in members]
     for m, got in zip(members, scored):
         if lost := [p["at"] for p in pairs if p["row"] not in got]:
@@ -77,6 +79,6 @@ def write_uncertainty(data: str, members: list[str | os.PathLike], out: str | os
     values = ensemble_uncertainty(margins, kind).tolist()
     atomic_write_jsonl(out, [{**row, COLUMN: u} for (_, row), u in zip(rows, values)])
     facts = {"column": COLUMN, "kind": kind, "data": str(data), "members": [str(m) for m in members],
-             "pairs": len(values), "mean": sum(values) / len(values), "max": max(values)}
+             "pairs": len(values), "mean": sum(values) / len(values), "max": max(values), **(extra or {})}
     atomic_write_json(Path(f"{out}.json"), facts)
     return facts

@@ -1,10 +1,16 @@
 """The pipeline's config: one YAML names the starting model, the shared sr-train fields (`train:`), one entry per
-method (`methods:`), the reward model, the leaderboard subset and the win-rate settings. Unknown keys and invalid
-sr-train fields are errors naming the file and key, before anything runs."""
+method (`methods:`), the reward model, the leaderboard subset and the win-rate settings; optionally UP-DPO's
+reward-model ensemble (`uncertainty:`) and an ExPO sweep (`expo:`). Unknown keys and invalid sr-train fields are
+errors naming the file and key, before anything runs.
+
+Methods are sr-train fields, so the neighbour methods are named like any other: `hdpo: {loss: hdpo, hdpo_alpha:
+0.9}`, `spo: {loss: dpo, spo_weight: 0.5}`, `up-dpo: {loss: updpo}`. A method whose loss needs the uncertainty
+column (updpo) and that names no data of its own trains on the ensemble's output, `<runs>/uncertainty/pairs.jsonl`."""
 
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -13,10 +19,16 @@ import yaml
 
 from sr_train.artifacts.runs import final_dir
 from sr_train.config import TrainConfig, typed_fields, unknown_fields
+from sr_train.losses import get_spec
+from sr_train.uncertainty import UNCERTAINTY_KINDS
 
-STAGES = ("train", "reward-model", "leaderboard", "generate", "judge", "report")
+STAGES = ("uncertainty", "train", "reward-model", "expo", "leaderboard", "generate", "judge", "report")
 BASE = "base"
 RM_RUN = "reward-model"
+ENSEMBLE_DIR = "uncertainty"  # <runs>/uncertainty/: the ensemble's members and the data with its column
+UNCERTAIN_DATA = "pairs.jsonl"
+EXPO_DIR = "expo"  # <runs>/expo/<method>-expo<alpha>/: the ExPO sweep's models
+RESAMPLES = ("seed", "bootstrap")
 
 
 class PipelineError(RuntimeError):
@@ -47,6 +59,28 @@ class WinrateSettings:
 
 
 @dataclass
+class UncertaintySettings:
+    """UP-DPO's ensemble: `members` Bradley-Terry reward models (the reward_model's sr-train fields, then `train`'s),
+    member k with seed + k and, with resample 'bootstrap', its own resample of the data drawn with replacement."""
+
+    members: int = 3
+    kind: str = "margin_std"
+    resample: str = "seed"
+    data: str | None = None  # the pairs scored (and the members' data); default: train.data
+    max_rows: int | None = None  # score (and write) only the first N rows
+    batch_size: int = 8
+    train: dict = field(default_factory=dict)
+
+
+@dataclass
+class ExpoSettings:
+    """ExPO sweep: each of `methods` (trained runs) extrapolated from the starting model at each of `alphas`."""
+
+    methods: list = field(default_factory=list)
+    alphas: list = field(default_factory=list)
+
+
+@dataclass
 class PipelineConfig:
     name: str
     model: str
@@ -58,6 +92,9 @@ class PipelineConfig:
     leaderboard: LeaderboardSettings = field(default_factory=LeaderboardSettings)
     winrate: WinrateSettings = field(default_factory=WinrateSettings)
     source: str = ""
+    uncertainty: UncertaintySettings | None = None
+    members: dict[str, TrainConfig] = field(default_factory=dict)  # the ensemble's runs, <ENSEMBLE_DIR>/member-k
+    expo: ExpoSettings | None = None
 
     def run_dir(self, run: str) -> Path:
         return self.runs_dir / run
@@ -65,9 +102,21 @@ class PipelineConfig:
     def final(self, run: str) -> Path:
         return final_dir(self.run_dir(run))
 
+    def uncertain_data(self) -> Path:
+        return self.runs_dir / ENSEMBLE_DIR / UNCERTAIN_DATA
+
+    def expo_models(self) -> dict[str, tuple[str, float]]:
+        """{name: (aligned method, alpha)} of the ExPO sweep, named <method>-expo<alpha>."""
+        if self.expo is None:
+            return {}
+        return {f"{m}-expo{a:g}": (m, float(a)) for m in self.expo.methods for a in self.expo.alphas}
+
+    def expo_dir(self, name: str) -> Path:
+        return self.runs_dir / EXPO_DIR / name
+
 
 TOP_KEYS = {"name", "model", "runs_dir", "results_dir", "reports_dir", "train", "methods", "reward_model",
-            "leaderboard", "winrate"}
+            "leaderboard", "winrate", "uncertainty", "expo"}
 
 
 def _section(raw: dict, key: str, cls: type, path: str) -> Any:
@@ -114,20 +163,71 @@ def load_config(path: str | Path) -> PipelineConfig:
     common = dict(raw.get("train") or {})
     if not isinstance(raw["methods"], dict):
         raise PipelineError(f"{path}: 'methods' maps a run name to its sr-train fields (e.g. dpo: {{loss: dpo}})")
+    uncertainty = _section(raw, "uncertainty", UncertaintySettings, path) if raw.get("uncertainty") else None
     methods = {}
     for run, overrides in raw["methods"].items():
-        if run in (BASE, RM_RUN):
+        if run in (BASE, RM_RUN, ENSEMBLE_DIR, EXPO_DIR):
             raise PipelineError(f"{path}: method name {run!r} is reserved")
         fields = {**common, **(overrides or {}), "model": model, "output_dir": str(runs / run)}
         fields.setdefault("loss", run)
-        methods[str(run)] = _train_config(fields, f"{path}: methods.{run}")
-    rm_fields = {**(raw["reward_model"] or {}), "model": model, "output_dir": str(runs / RM_RUN)}
+        methods[str(run)] = train_cfg = _train_config(fields, f"{path}: methods.{run}")
+        if "data" not in (overrides or {}) and train_cfg.loss != "bt" and get_spec(train_cfg.loss).needs_uncertainty:
+            if uncertainty is None:
+                raise PipelineError(f"{path}: methods.{run}: loss {train_cfg.loss} needs an uncertainty column: add an "
+                                    "'uncertainty:' section (its stage trains the ensemble and writes the column) or "
+                                    "give the method its own data with one")
+            train_cfg.data = str(runs / ENSEMBLE_DIR / UNCERTAIN_DATA)
+    rm_raw = raw["reward_model"] or {}
+    rm_fields = {**rm_raw, "model": model, "output_dir": str(runs / RM_RUN)}
     rm_fields.setdefault("loss", "bt")
     reward_model = _train_config(rm_fields, f"{path}: reward_model")
     if reward_model.loss != "bt":
         raise PipelineError(f"{path}: reward_model.loss must be bt (a Bradley-Terry reward model)")
+    members = _ensemble(uncertainty, rm_raw, common, model, runs, path) if uncertainty else {}
+    expo = _expo(raw, methods, path)
     return PipelineConfig(
         name=name, model=model, runs_dir=runs, results_dir=Path(raw.get("results_dir") or f"results/{name}"),
         reports_dir=Path(raw.get("reports_dir") or f"reports/{name}"), methods=methods, reward_model=reward_model,
         leaderboard=_section(raw, "leaderboard", LeaderboardSettings, path),
-        winrate=_section(raw, "winrate", WinrateSettings, path), source=path)
+        winrate=_section(raw, "winrate", WinrateSettings, path), source=path, uncertainty=uncertainty,
+        members=members, expo=expo)
+
+
+def _ensemble(u: UncertaintySettings, rm_raw: dict, common: dict, model: str, runs: Path,
+              path: str) -> dict[str, TrainConfig]:
+    """The ensemble's member runs: the reward model's fields, then the section's `train`, member k seeded seed + k
+    (and, resampled, trained on <runs>/uncertainty/member-k.data.jsonl, written by the stage)."""
+    where = f"{path}: uncertainty"
+    if not isinstance(u.members, int) or u.members < 2:
+        raise PipelineError(f"{where}.members must be an integer >= 2 (an ensemble), got {u.members!r}")
+    if u.kind not in UNCERTAINTY_KINDS:
+        raise PipelineError(f"{where}.kind must be one of {UNCERTAINTY_KINDS}, got {u.kind!r}")
+    if u.resample not in RESAMPLES:
+        raise PipelineError(f"{where}.resample must be one of {RESAMPLES}, got {u.resample!r}")
+    if not isinstance(u.train, dict):
+        raise PipelineError(f"{where}.train must be a mapping of sr-train fields")
+    u.data = str(u.data or common.get("data") or "")
+    if not u.data:
+        raise PipelineError(f"{where}: no data (give uncertainty.data or train.data)")
+    base = {**rm_raw, **u.train}
+    out = {}
+    for k in range(u.members):
+        name = f"{ENSEMBLE_DIR}/member-{k}"
+        data = str(runs / ENSEMBLE_DIR / f"member-{k}.data.jsonl") if u.resample == "bootstrap" else u.data
+        fields = {**base, "loss": "bt", "data": data, "model": model, "output_dir": str(runs / name),
+                  "seed": int(base.get("seed", 0)) + k}
+        out[name] = _train_config(fields, f"{where} member {k}")
+    return out
+
+
+def _expo(raw: dict, methods: dict[str, TrainConfig], path: str) -> ExpoSettings | None:
+    if not raw.get("expo"):
+        return None
+    expo = _section(raw, "expo", ExpoSettings, path)
+    if not expo.methods or not all(m in methods for m in expo.methods):
+        raise PipelineError(f"{path}: expo.methods must name trained methods ({', '.join(methods)}), got "
+                            f"{expo.methods!r}")
+    if not expo.alphas or not all(isinstance(a, (int, float)) and not isinstance(a, bool) and math.isfinite(a)
+                                  for a in expo.alphas):
+        raise PipelineError(f"{path}: expo.alphas must be a list of finite numbers, got {expo.alphas!r}")
+    return expo

@@ -4,6 +4,8 @@
     <reports>/summary.md       per model: leaderboard scores, their mean, reward-model win rate vs the base model
     <reports>/winrate.md       row beats column: win % (tie %), reward-model judge, both orders of a pair
     <reports>/ranking.md       one Bradley-Terry ranking of every judged model (bench.winrate.ranking records)
+    <reports>/methods.md       each method: its loss, the settings that make it H-DPO / UP-DPO / SPO, its source
+    <reports>/expo.md          the ExPO sweep (with an `expo:` section): alpha from the records, scores per alpha
     <reports>/winrate_vs_base.png|pdf, leaderboard.png|pdf, ranking.png|pdf, training.png|pdf (Fig. 1 style)
 
 Inputs: <results>/leaderboard/ and <results>/winrate/ records, and each method's training log, converted to
@@ -74,14 +76,90 @@ def cell(rates: dict[tuple[str, str], dict[str, dict]], a: str, b: str) -> tuple
     return None
 
 
+def scored(cfg: PipelineConfig) -> list[str]:
+    """Every model the pipeline scores, in report order: base, the trained methods, the ExPO sweep's models."""
+    return [BASE, *cfg.methods, *cfg.expo_models()]
+
+
+def loss_label(cfg: PipelineConfig, run: str) -> str:
+    if run == BASE:
+        return "–"
+    if run in cfg.methods:
+        return cfg.methods[run].loss
+    method, alpha = cfg.expo_models()[run]
+    return f"{cfg.methods[method].loss} + ExPO α={alpha:g}"
+
+
+# the neighbour methods' sources and the settings that make a run one of them (README "The methods the paper is
+# read beside")
+SOURCES = {"hdpo": "H-DPO, arXiv 2411.07595", "updpo": "UP-DPO, arXiv 2410.20187", "spo": "SPO, arXiv 2409.17791",
+           "expo": "ExPO, arXiv 2404.16792", "sr": "Sr-DPO / Sr-IPO, arXiv 2405.21040", "dpo": "DPO, arXiv 2305.18290",
+           "ipo": "IPO, arXiv 2310.12036"}
+
+
+def method_facts(cfg: PipelineConfig, run: str) -> tuple[str, str]:
+    """(the settings that make `run` its method, its source) for the methods table."""
+    if run in cfg.expo_models():
+        method, alpha = cfg.expo_models()[run]
+        return f"{method} extrapolated from the start model, α = {alpha:g}", SOURCES["expo"]
+    c = cfg.methods[run]
+    base = c.loss.removeprefix("sr-")
+    facts, source = [f"β {c.beta:g}"], SOURCES.get(base, "")
+    if c.loss.startswith("sr-"):
+        facts.append(f"λ {c.lam:g}")
+        source = SOURCES["sr"] + (f"; {SOURCES[base]}" if base in ("hdpo", "updpo") else "")
+    if base == "hdpo":
+        facts.append(f"hdpo_alpha {c.hdpo_alpha:g}")
+    if base == "updpo":
+        u = cfg.uncertainty
+        where = (f"{u.members}-member ensemble ({u.kind}, {u.resample})" if u is not None
+                 and c.data == str(cfg.uncertain_data()) else f"column of {c.data}")
+        facts.append(f"up_penalty {c.up_penalty}, up_gamma {c.up_gamma:g}, uncertainty from the {where}")
+    if c.spo_weight:
+        facts.append(f"SPO weight {c.spo_weight:g}, degrees {c.spo_degrees}, {c.spo_unit}s, {c.spo_form}, "
+                     f"{c.spo_score} score")
+        source = f"{source}; {SOURCES['spo']}" if source else SOURCES["spo"]
+    return ", ".join(facts), source
+
+
+def methods_table(cfg: PipelineConfig) -> str:
+    lines = ["| model | loss | settings | source |", "| --- | --- | --- | --- |"]
+    for run in scored(cfg)[1:]:
+        facts, source = method_facts(cfg, run)
+        lines.append(f"| {run} | {loss_label(cfg, run)} | {facts} | {source} |")
+    return "\n".join(lines) + "\n"
+
+
+def expo_table(cfg: PipelineConfig, lb: list[dict], wr: list[dict]) -> str:
+    """Per aligned method, alpha 0 (the method itself) then each ExPO alpha, read from the records' settings:
+    leaderboard mean and reward-model win rate against the base model."""
+    if not cfg.expo_models():
+        return ""
+    _, scores = leaderboard_scores(lb)
+    rates = winrates(wr)
+    lines = ["| method | α (from the records) | LB mean | RM win vs base | RM win vs α = 0 |",
+             "| --- | ---: | ---: | ---: | ---: |"]
+    for method in cfg.expo.methods:
+        runs = [method] + [n for n, (m, _) in cfg.expo_models().items() if m == method]
+        for run in runs:
+            avg = scores.get(run, {}).get("average")
+            alpha = (avg or {}).get("settings", {}).get("expo_alpha", 0.0 if run == method else None)
+            win = rates.get((run, BASE), {}).get("win")
+            vs = cell(rates, run, method) if run != method else None
+            lines.append(f"| {method} | {'–' if alpha is None else f'{alpha:g}'} | "
+                         f"{_pct(avg['value']) if avg else '–'} | {_pct(win['value']) if win else '–'} | "
+                         f"{_pct(vs[0]) if vs else '–'} |")
+    return "\n".join(lines) + "\n"
+
+
 def summary_table(cfg: PipelineConfig, lb: list[dict], wr: list[dict]) -> str:
     tasks, scores = leaderboard_scores(lb)
     rates = winrates(wr)
     head = ["model", "loss", *[LABELS[t] for t in tasks], "LB mean", "RM win vs base", "tie", "lose",
             "95% CI (win)"]
     lines = ["| " + " | ".join(head) + " |", "|" + " --- |" * 2 + " ---: |" * (len(head) - 2)]
-    for run in [BASE, *cfg.methods]:
-        loss = "–" if run == BASE else cfg.methods[run].loss
+    for run in scored(cfg):
+        loss = loss_label(cfg, run)
         s = scores.get(run, {})
         row = [run, loss, *[_pct(s[t]["value"]) if t in s else "–" for t in tasks],
                _pct(s["average"]["value"]) if "average" in s else "–"]
@@ -98,9 +176,9 @@ def summary_table(cfg: PipelineConfig, lb: list[dict], wr: list[dict]) -> str:
 
 def winrate_matrix(cfg: PipelineConfig, wr: list[dict]) -> str:
     rates = winrates(wr)
-    names = [*cfg.methods, BASE]
+    names = [*scored(cfg)[1:], BASE]
     lines = ["| row vs column | " + " | ".join(names) + " |", "| --- |" + " ---: |" * len(names)]
-    for a in cfg.methods:
+    for a in scored(cfg)[1:]:
         cells = []
         for b in names:
             c = None if a == b else cell(rates, a, b)
@@ -112,7 +190,7 @@ def winrate_matrix(cfg: PipelineConfig, wr: list[dict]) -> str:
 # -- figures -----------------------------------------------------------------------------------------------
 def fig_winrate_vs_base(cfg: PipelineConfig, wr: list[dict]):
     rates = winrates(wr)
-    methods = [m for m in cfg.methods if "win" in rates.get((m, BASE), {})]
+    methods = [m for m in scored(cfg)[1:] if "win" in rates.get((m, BASE), {})]
     if not methods:
         return None
     fig = new_figure(COLUMN_WIDTH, 2.4)
@@ -124,7 +202,8 @@ def fig_winrate_vs_base(cfg: PipelineConfig, wr: list[dict]):
                capsize=3)
         ax.bar(i, 100 * rates[m, BASE]["tie"]["value"], bottom=100 * w["value"], color=colour(m), alpha=0.3)
     ax.axhline(50, color="#888888", linewidth=0.8, linestyle=":")
-    ax.set_xticks(range(len(methods)), methods)
+    ax.set_xticks(range(len(methods)), methods, rotation=30 if len(methods) > 4 else 0,
+                  ha="right" if len(methods) > 4 else "center")
     ax.set_ylabel("% of items vs base")
     ax.set_ylim(0, 100)
     ax.set_title("Reward-model win rate vs base\n(solid: win, light: tie; 95% CI)")
@@ -133,7 +212,7 @@ def fig_winrate_vs_base(cfg: PipelineConfig, wr: list[dict]):
 
 def fig_leaderboard(cfg: PipelineConfig, lb: list[dict]):
     tasks, scores = leaderboard_scores(lb)
-    runs = [r for r in [BASE, *cfg.methods] if r in scores]
+    runs = [r for r in scored(cfg) if r in scores]
     if not tasks or not runs:
         return None
     fig = new_figure(FULL_WIDTH / 2, 2.4)
@@ -148,7 +227,7 @@ def fig_leaderboard(cfg: PipelineConfig, lb: list[dict]):
     ax.set_ylabel("score (%, ± stderr)")
     ax.set_ylim(0, 100)
     ax.set_title("Leaderboard subset")
-    ax.legend(frameon=False, fontsize=6, ncol=len(runs), loc="upper center")
+    ax.legend(frameon=False, fontsize=6, ncol=min(len(runs), 4), loc="upper center")
     return fig
 
 
@@ -190,9 +269,14 @@ def render_pipeline_report(cfg: PipelineConfig) -> list[str]:
     wr = _records(cfg.results_dir / "winrate")
     tr = train_records(cfg)
     summary, matrix, ranking = summary_table(cfg, lb, wr), winrate_matrix(cfg, wr), ranking_table(wr)
+    methods, expo = methods_table(cfg), expo_table(cfg, lb, wr)
     atomic_write_text(out / "summary.md", summary)
     atomic_write_text(out / "winrate.md", matrix)
-    written = ["summary.md", "winrate.md"]
+    atomic_write_text(out / "methods.md", methods)
+    written = ["summary.md", "winrate.md", "methods.md"]
+    if expo:
+        atomic_write_text(out / "expo.md", expo)
+        written.append("expo.md")
     if ranking:
         atomic_write_text(out / "ranking.md", ranking)
         written.append("ranking.md")
@@ -203,11 +287,12 @@ def render_pipeline_report(cfg: PipelineConfig) -> list[str]:
             save_figure(fig, out, name)
             written += [f"{name}.png", f"{name}.pdf"]
     atomic_write_text(out / "README.md", readme(cfg, summary, matrix, [n for n, f in figures if f is not None],
-                                                ranking))
+                                                ranking, methods, expo))
     return [*written, "README.md"]
 
 
-def readme(cfg: PipelineConfig, summary: str, matrix: str, figures: list[str], ranking: str = "") -> str:
+def readme(cfg: PipelineConfig, summary: str, matrix: str, figures: list[str], ranking: str = "", methods: str = "",
+           expo: str = "") -> str:
     lb, w = cfg.leaderboard, cfg.winrate
     captions = {"winrate_vs_base": "Reward-model win rate of each method against the starting model",
                 "leaderboard": "Leaderboard subset scores",
@@ -228,6 +313,13 @@ def readme(cfg: PipelineConfig, summary: str, matrix: str, figures: list[str], r
              f"{w.tie_margin}; 95% bootstrap CI over questions.", "", summary,
              "## Win rates between methods", "", "Win % of the row against the column (tie % in brackets).", "",
              matrix]
+    if methods:
+        lines += ["## Methods", "", "What makes each model its method (sr-train fields from the config; the ExPO "
+                  "models are made, not trained), and where the method comes from.", "", methods]
+    if expo:
+        lines += ["## ExPO sweep", "", "θ = θ_aligned + α (θ_aligned − θ_start), scored by the same stages; α is "
+                  "read from each model's records (`settings.expo_alpha`), α = 0 is the trained method itself.", "",
+                  expo]
     if ranking:
         lines += ["## One ranking of all methods", "",
                   "A Bradley-Terry fit over every judged pair (both orders of an order-sensitive judge, a tie as half "

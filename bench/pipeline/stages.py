@@ -1,5 +1,7 @@
-"""The pipeline's stages (`sr-bench pipeline`): the main job from one config (bench/pipeline/config.py): train the four methods, train a reward model, score every
-model on an offline leaderboard subset and on reward-model win rates, render the report.
+"""The pipeline's stages (`sr-bench pipeline`): the main job from one config (bench/pipeline/config.py): train the
+methods, train a reward model, score every model on an offline leaderboard subset and on reward-model win rates,
+render the report. With `uncertainty:` UP-DPO's ensemble is trained first; with `expo:` the ExPO sweep's models are
+scored beside the trained ones.
 
     sr-bench pipeline --config configs/demo.yaml        # what `make demo` runs: offline, a CPU, minutes
     sr-bench pipeline --config configs/demo-gpu.yaml    # the same on a GPU: full fine-tuning, larger settings
@@ -11,8 +13,12 @@ settings are never kept silently: a run trained with other training settings, le
 limit and answers with other decoding settings are refused with a message naming the fields (delete them to redo
 them); win rates are judged again when their answers, reward model or judge settings changed.
 
+  uncertainty   <runs>/uncertainty/            UP-DPO: K Bradley-Terry members, pairs.jsonl with the uncertainty
+                                               column (only with an `uncertainty:` section)
   train         <runs>/<method>/final/         for each method (sr-train, in this process)
   reward-model  <runs>/reward-model/final/     Bradley-Terry reward model (sr-train --loss bt)
+  expo          <runs>/expo/<m>-expo<a>/       ExPO: each named method extrapolated from the start at each alpha
+                                               (only with an `expo:` section); scored by the stages below
   leaderboard   <results>/leaderboard/<model>/ sr-bench leaderboard on the task subset, base model included
   generate      <results>/answers/<model>.jsonl answers to the question set, base model included
   judge         <results>/winrate/<a>-vs-<b>.*  reward-model win rates: each method vs base and vs each other
@@ -25,6 +31,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import random
 import shutil
 import sys
 import time
@@ -48,19 +55,24 @@ from bench.winrate.pairwise import format_summary, pairwise
 from bench.winrate.questions import load_questions
 from bench.winrate.ranking import RANKING_FILE, ranking_records
 from sr_train.artifacts.assets import resolve
-from sr_train.artifacts.files import atomic_write_json, file_sha256
-from sr_train.artifacts.runs import is_trained, slug
+from sr_train.artifacts.extrapolate import ExtrapolationError, extrapolate
+from sr_train.artifacts.files import atomic_write_json, atomic_write_jsonl, content_sha256, file_sha256
+from sr_train.artifacts.runs import EXPO_FILE, expo_facts, is_trained, slug
 from sr_train.artifacts.settings import differing
 from sr_train.artifacts.weights import weights_id
 from sr_train.config import TrainConfig
+from sr_train.data import DataError, load_rows
+from sr_train.pairs import TokenizeSettings
 from sr_train.recipe import train
 from sr_train.resume import ResumeError, settings_mismatch
+from sr_train.uncertainty import write_uncertainty
 
 
 # -- stages ------------------------------------------------------------------------------------------------
 def models(cfg: PipelineConfig) -> dict[str, str]:
-    """Every model scored: the starting model, then each method's final checkpoint."""
-    return {BASE: resolve(cfg.model), **{m: str(cfg.final(m)) for m in cfg.methods}}
+    """Every model scored: the starting model, each method's final checkpoint, then the ExPO sweep's models."""
+    return {BASE: resolve(cfg.model), **{m: str(cfg.final(m)) for m in cfg.methods},
+            **{name: str(cfg.expo_dir(name)) for name in cfg.expo_models()}}
 
 
 def _needs_training(cfg: PipelineConfig, run: str, train_cfg: TrainConfig) -> bool:
@@ -88,7 +100,64 @@ def _drop_results_of(cfg: PipelineConfig, run: str) -> None:
             shutil.rmtree(stale) if stale.is_dir() else stale.unlink()
 
 
+def stage_uncertainty(cfg: PipelineConfig) -> bool:
+    """UP-DPO's ensemble: train the members (resampled data first, with resample 'bootstrap'), then write the data
+    with its uncertainty column, unless it exists made from the same data, members' weights and settings."""
+    u = cfg.uncertainty
+    if u is None:
+        return False
+    data = resolve(u.data)
+    if u.resample == "bootstrap":
+        _write_resamples(cfg, data)
+    todo = [m for m in cfg.members if _needs_training(cfg, m, cfg.members[m])]
+    for member in tqdm(todo, desc="ensemble", unit="run", disable=not todo):
+        tqdm.write(f"[pipeline] training ensemble {member} (bt, seed {cfg.members[member].seed}) -> "
+                   f"{cfg.run_dir(member)}")
+        _train(cfg.members[member])
+    finals = [cfg.final(m) for m in cfg.members]
+    first = next(iter(cfg.members.values()))
+    want = {"kind": u.kind, "data_sha256": content_sha256(data), "max_rows": u.max_rows,
+            "member_weights": [weights_id(f) for f in finals], "max_length": first.max_length,
+            "max_prompt_length": first.max_prompt_length, "template": first.template}
+    out = cfg.uncertain_data()
+    facts = Path(f"{out}.json")
+    if out.is_file() and facts.is_file():
+        stored = json.loads(facts.read_text(encoding="utf-8")).get("pipeline_inputs") or {}
+        if not (changed := sorted(differing(stored, want))):
+            return bool(todo)
+        tqdm.write(f"[pipeline] {out}: written again, its inputs changed ({', '.join(changed)})")
+    settings = TokenizeSettings(first.max_length, first.max_prompt_length, first.template)
+    try:
+        got = write_uncertainty(data, finals, out, u.kind, settings, u.batch_size, u.max_rows,
+                                extra={"pipeline_inputs": want})
+    except DataError as e:
+        raise PipelineError(f"uncertainty: {e}") from e
+    tqdm.write(f"[pipeline] uncertainty ({u.kind} over {len(finals)} members) of {got['pairs']} pairs -> {out}: "
+               f"mean {got['mean']:.4g}, max {got['max']:.4g}")
+    return True
+
+
+def _write_resamples(cfg: PipelineConfig, data: str) -> None:
+    """Member k's bootstrap resample of the data's rows (drawn with replacement, seeded by its seed), written where
+    its config reads it when missing or different."""
+    try:
+        rows = [row for _, row in load_rows(data, max_rows=cfg.uncertainty.max_rows)[0]]
+    except (DataError, ValueError) as e:
+        raise PipelineError(f"uncertainty: {e}") from e
+    for member in cfg.members.values():
+        drawn = random.Random(member.seed).choices(rows, k=len(rows))
+        text = "".join(json.dumps(r, sort_keys=True) + "\n" for r in drawn)
+        path = Path(member.data)
+        if not path.is_file() or path.read_text(encoding="utf-8") != text:
+            atomic_write_jsonl(path, drawn)
+
+
 def stage_train(cfg: PipelineConfig) -> bool:
+    lacking = [str(cfg.uncertain_data()) for m in cfg.methods.values()
+               if m.data == str(cfg.uncertain_data()) and not cfg.uncertain_data().is_file()]
+    if lacking:
+        raise PipelineError(f"the train stage needs the ensemble's data with its uncertainty column: missing "
+                            f"{lacking[0]} (run the uncertainty stage first)")
     todo = [m for m in cfg.methods if _needs_training(cfg, m, cfg.methods[m])]
     for method in todo:
         _drop_results_of(cfg, method)
@@ -104,6 +173,29 @@ def stage_reward_model(cfg: PipelineConfig) -> bool:
     tqdm.write(f"[pipeline] training the reward model -> {cfg.run_dir(RM_RUN)}")
     _train(cfg.reward_model)
     return True
+
+
+def stage_expo(cfg: PipelineConfig) -> bool:
+    """ExPO: each named method's final model extrapolated from the starting model at each alpha (expo.json says
+    which); a model is made again (and what was scored of it dropped) when alpha or either model's weights changed."""
+    start, ran = resolve(cfg.model), False
+    for name, (method, alpha) in cfg.expo_models().items():
+        aligned, out = cfg.final(method), cfg.expo_dir(name)
+        if not is_trained(aligned):
+            raise PipelineError(f"expo: {method} is not trained ({aligned} missing; run the train stage first)")
+        want = {"alpha": alpha, "aligned_weights": weights_id(aligned), "start_weights": weights_id(start)}
+        stored = expo_facts(out)
+        if stored is not None and not differing(stored, want):
+            continue
+        _drop_results_of(cfg, name)
+        (out / EXPO_FILE).unlink(missing_ok=True)  # written last: a folder without it is unfinished
+        tqdm.write(f"[pipeline] expo {name}: {aligned} + {alpha:g} * ({aligned} - {start}) -> {out}")
+        try:
+            extrapolate(aligned, start, alpha, out)
+        except ExtrapolationError as e:
+            raise PipelineError(f"expo: {e}") from e
+        ran = True
+    return ran
 
 
 def _leaderboard_done(out: Path, run: str, tasks: list[str]) -> bool:
@@ -153,9 +245,11 @@ def stage_generate(cfg: PipelineConfig) -> bool:
 
 
 def judge_pairs(cfg: PipelineConfig) -> list[tuple[str, str]]:
-    """Each method against the starting model, then every pair of methods."""
+    """Each method against the starting model, then every pair of methods; each ExPO model against the starting
+    model and against the model it was extrapolated from."""
     methods = list(cfg.methods)
-    return [(m, BASE) for m in methods] + list(itertools.combinations(methods, 2))
+    expo = [p for name, (m, _) in cfg.expo_models().items() for p in ((name, BASE), (name, m))]
+    return [(m, BASE) for m in methods] + list(itertools.combinations(methods, 2)) + expo
 
 
 def pair_run(a: str, b: str) -> str:
@@ -218,13 +312,19 @@ def stage_report(cfg: PipelineConfig) -> bool:
     return True
 
 
-STAGE_FUNCS = {"train": stage_train, "reward-model": stage_reward_model, "leaderboard": stage_leaderboard,
-               "generate": stage_generate, "judge": stage_judge, "report": stage_report}
+STAGE_FUNCS = {"uncertainty": stage_uncertainty, "train": stage_train, "reward-model": stage_reward_model,
+               "expo": stage_expo, "leaderboard": stage_leaderboard, "generate": stage_generate, "judge": stage_judge,
+               "report": stage_report}
+
+
+def applies(cfg: PipelineConfig, stage: str) -> bool:
+    """Whether the config has work for `stage`: the ensemble and ExPO stages only with their sections."""
+    return {"uncertainty": cfg.uncertainty is not None, "expo": cfg.expo is not None}.get(stage, True)
 
 
 def run_pipeline(cfg: PipelineConfig, stages: list[str] | None = None) -> dict[str, dict]:
     """Run the stages in order; returns {stage: {"seconds", "ran"}} (also written to <results>/pipeline.json)."""
-    stages = stages or list(STAGES)
+    stages = [s for s in stages or STAGES if applies(cfg, s)]
     log_path = cfg.results_dir / "pipeline.json"
     timings: dict[str, dict] = {}
     t_all = time.perf_counter()

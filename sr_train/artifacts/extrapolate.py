@@ -25,9 +25,9 @@ from safetensors.torch import save_file
 
 from sr_train.artifacts.errors import UserError
 from sr_train.artifacts.files import atomic_write_json
+from sr_train.artifacts.runs import EXPO_FILE
 from sr_train.artifacts.weights import weights_id
 
-EXPO_FILE = "expo.json"
 WEIGHTS_FILE = "model.safetensors"
 _NOT_COPIED = (".safetensors", ".bin", ".pt", ".pth", ".gguf", ".safetensors.index.json", ".bin.index.json")
 

@@ -142,13 +142,26 @@ def model_label(model: str) -> str:
     return path.name
 
 
+# -- ExPO models (sr_train.artifacts.extrapolate): a folder with expo.json, made from an aligned model and its start
+EXPO_FILE = "expo.json"
+
+
+def expo_facts(model: str | os.PathLike) -> dict[str, Any] | None:
+    """The expo.json of an extrapolated model folder (alpha, the aligned and start models), else None."""
+    path = Path(model) / EXPO_FILE
+    return read_json(path) if path.is_file() else None
+
+
 def run_info(model: str, strict: bool = False) -> dict[str, Any]:
     """method, beta, lambda, seed, batch_size, step and tuples_seen (= global_step x batch_size) of a sr-train
-    run, checkpoint or checkpoint/merged folder; empty for anything else. `strict`: a checkpoint whose step or
-    batch size cannot be read is an error instead of leaving step / tuples_seen out."""
+    run, checkpoint or checkpoint/merged folder (an ExPO model: those of its aligned model); empty for anything
+    else. `strict`: a checkpoint whose step or batch size cannot be read is an error instead of leaving step /
+    tuples_seen out."""
     path = Path(model)
     if not path.is_dir():
         return {}
+    if (expo := expo_facts(path)) is not None:
+        return run_info(expo["aligned"], strict)
     if path.name == MERGED and checkpoint_step(path.parent) is not None:
         path = path.parent
     info: dict[str, Any] = {}
@@ -193,12 +206,15 @@ def run_settings(model: str | os.PathLike) -> dict[str, Any]:
     `run_info`'s), read from the run_config.json of a run, checkpoint-N, checkpoint-N/merged or final/ folder;
     empty for anything else.
 
+    An ExPO model (expo.json) has its aligned model's settings plus `expo_alpha` and `expo_start`.
     Keys: the LOSS_SETTINGS fields, `quality_prompt` (the prompt's label, UNLABELLED for runs written before
     sr-train recorded one) and `quality_prompt_sha256` (of the prompt's text as trained), the starting `model`
     and the preference `data` (as given to sr-train) and the DATA_SETTINGS fields."""
     path = Path(model)
     if not path.is_dir():
         return {}
+    if (expo := expo_facts(path)) is not None:  # an ExPO model: its aligned model's settings, and its alpha
+        return {**run_settings(expo["aligned"]), "expo_alpha": expo["alpha"], "expo_start": expo["start"]}
     if path.name == MERGED and checkpoint_step(path.parent) is not None:
         path = path.parent
     cfg_dir = next((f for f in (path, path.parent) if (f / RUN_CONFIG).is_file()), None)
