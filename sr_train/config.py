@@ -119,8 +119,9 @@ class TrainConfig:
                               "log-prob) (TRL CPOConfig alpha; 0: log-prob rewards)")
     hdpo_alpha: float = _f(1.0, "H-DPO entropy coefficient alpha on the policy's log-probs in the margin (1: DPO; "
                            "alpha < 1 sharpens the policy) (Omura+ 2024)")
-    up_penalty: str = _f("subtract", "UP-DPO penalty of the data's per-pair uncertainty u: 'subtract' (logit - gamma "
-                         "u) or 'scale' (logit * exp(-gamma u)) (Houliston+ 2024)", choices=("subtract", "scale"))
+    up_penalty: str = _f("scale", "UP-DPO penalty of the data's per-pair uncertainty u: 'scale' (logit * exp(-gamma "
+                         "u): attenuates uncertain pairs' gradient) or 'subtract' (logit - gamma u, pessimistic) "
+                         "(Houliston+ 2024)", choices=("scale", "subtract"))
     up_gamma: float = _f(1.0, "UP-DPO penalty strength gamma (0: DPO)")
     spo_weight: float = _f(0.0, "SPO auxiliary loss weight w (Li+ 2024): loss = alignment loss + w * the degree loss "
                            "over each chosen response and its degraded versions (0: off, nothing extra computed)")

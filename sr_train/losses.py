@@ -8,9 +8,14 @@ log-probs alone. Offsets are how margins enter:
 - the Sr refinement (Yu et al. 2024): offset = lambda * sg[Delta], Delta = beta * h_p ('prompt') or beta * h ('naive');
   `sr-<loss>` is `<loss>` with the refinement, so Sr-DPO = DPO + refinement, Sr-IPO = IPO + refinement;
 - ODPO (Amini et al. 2024): offset = alpha * log(score_chosen - score_rejected).
-H-DPO (Omura et al. 2024) forms h with the policy's log-probs scaled by its entropy coefficient alpha (margin
-'ratio_alpha'; alpha = 1 is DPO). UP-DPO (Houliston et al. 2024) penalises each pair's logit by the data's
-preference uncertainty u: 'subtract' (logit - gamma u) or 'scale' (logit * exp(-gamma u)); u = 0 is DPO.
+H-DPO (Omura et al. 2024, arXiv 2411.07595) forms h with the policy's log-probs scaled by its entropy coefficient
+alpha (margin 'ratio_alpha'; alpha = 1 is DPO). UP-DPO (Houliston et al. 2024, arXiv 2410.20187) penalises each
+pair's logit by the data's preference uncertainty u: 'scale' (logit * exp(-gamma u), the default: its gradient in the
+logit is attenuated by exp(-gamma u), as the abstract says the penalty "attenuates the loss gradient for uncertain
+samples") or 'subtract' (logit - gamma u, a pessimistic margin: at a given logit it enlarges the gradient of uncertain
+pairs); u = 0 is DPO. Equation numbers: the stored copies we could search (arXiv HTML v1/v2 of 2411.07595, v1 of
+2410.20187) hold only each paper's abstract and introduction, so both forms are our reading of the abstracts, the
+choices are options, and no equation number is claimed (README, "The methods the paper is read beside").
 lambda = 0 gives exactly the base loss.
 
 Names follow TRL 1.16's DPOTrainer `loss_type` where it has the loss (ALIASES maps TRL's names to ours where they
@@ -31,7 +36,7 @@ from sr_train.refine import refinement_delta
 Tensor = torch.Tensor
 
 F_DIVERGENCES = ("reverse_kl", "forward_kl", "js_divergence", "alpha_divergence")
-UP_PENALTIES = ("subtract", "scale")
+UP_PENALTIES = ("scale", "subtract")
 
 
 @dataclass
@@ -69,7 +74,7 @@ class LossParams:
     alphapo_alpha: float = 0.0  # AlphaPO reward shape for the cpo_* losses (0: log-prob rewards)
     loss_weights: tuple[float, ...] | None = None  # one per component of a composite loss
     hdpo_alpha: float = 1.0  # H-DPO entropy coefficient on the policy's log-probs (1: DPO)
-    up_penalty: str = "subtract"  # UP-DPO: how the uncertainty enters the logit (UP_PENALTIES)
+    up_penalty: str = "scale"  # UP-DPO: how the uncertainty enters the logit (UP_PENALTIES)
     up_gamma: float = 1.0  # UP-DPO penalty strength
 
 

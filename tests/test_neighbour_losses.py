@@ -97,7 +97,7 @@ def test_updpo_penalty_forms():
     x = random_pair()
     x.uncertainty = torch.linspace(0.0, 2.0, 6)
     h = (x.chosen - x.ref_chosen) - (x.rejected - x.ref_rejected)
-    sub = compute_loss("updpo", x, LossParams(beta=0.1, up_gamma=0.5)).losses
+    sub = compute_loss("updpo", x, LossParams(beta=0.1, up_gamma=0.5, up_penalty="subtract")).losses
     torch.testing.assert_close(sub, -F.logsigmoid(0.1 * h - 0.5 * x.uncertainty))
     scale = compute_loss("updpo", x, LossParams(beta=0.1, up_gamma=0.5, up_penalty="scale")).losses
     torch.testing.assert_close(scale, -F.logsigmoid(0.1 * h * torch.exp(-0.5 * x.uncertainty)))
@@ -107,6 +107,24 @@ def test_updpo_penalty_forms():
     with pytest.raises(ValueError, match="uncertainty column"):
         compute_loss("updpo", x, LossParams())
     assert LOSSES["sr-updpo"].needs_uncertainty and LOSSES["sr-updpo"].refine
+    assert LossParams().up_penalty == "scale"
+
+
+def test_updpo_scale_attenuates_uncertain_pairs_gradient_and_subtract_does_not():
+    """d loss / d h per pair at one margin: 'scale' shrinks it as u grows (the abstract's attenuation), 'subtract'
+    grows it (a pessimistic margin)."""
+    x = random_pair()
+    x.uncertainty = torch.linspace(0.0, 2.0, 6)
+    x.chosen = torch.full((6,), -10.0, requires_grad=True)
+    x.rejected, x.ref_chosen, x.ref_rejected = torch.full((6,), -12.0), torch.full((6,), -10.0), torch.full((6,), -12.0)
+    grads = {}
+    for penalty in ("scale", "subtract"):
+        x.chosen.grad = None
+        compute_loss("updpo", x, LossParams(beta=0.1, up_gamma=1.0, up_penalty=penalty)).losses.sum().backward()
+        grads[penalty] = x.chosen.grad.abs()
+    assert (grads["scale"].diff() < 0).all() and (grads["subtract"].diff() > 0).all()
+    torch.testing.assert_close(grads["scale"], 0.1 * torch.exp(-x.uncertainty) * torch.sigmoid(
+        torch.zeros(6)))  # h = 0: beta e^(-gamma u) sigma(0)
 
 
 @pytest.mark.parametrize("penalty", ["subtract", "scale"])

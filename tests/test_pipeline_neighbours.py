@@ -77,7 +77,7 @@ def test_neighbour_methods_beside_dpo_and_sr_dpo(tiny_dir, pairs_file, tmp_path,
     for run in everyone:
         assert f"| {run} |" in summary, run
     assert "| hdpo | hdpo | β 0.1, hdpo_alpha 0.8 | H-DPO, arXiv 2411.07595 |" in methods
-    assert "| up-dpo | updpo | β 0.1, up_penalty subtract, up_gamma 2, uncertainty from the 2-member ensemble" in methods
+    assert "| up-dpo | updpo | β 0.1, up_penalty scale, up_gamma 2, uncertainty from the 2-member ensemble" in methods
     assert "SPO weight 0.5" in methods and "arXiv 2409.17791" in methods
     assert "| dpo-expo0.5 | dpo + ExPO α=0.5 |" in summary and "ExPO, arXiv 2404.16792" in methods
     sweep = [line.split(" | ")[1] for line in expo.splitlines()[2:]]

@@ -1,8 +1,9 @@
 """ExPO (Zheng+ 2024, arXiv 2404.16792): model extrapolation, theta = theta_aligned + alpha (theta_aligned - theta_start).
 
-The paper's extrapolation equation (Eq. (1) of v1, as we recall it: the stored copy we could search held only the
-abstract): weights from the aligned model M_1 and its starting SFT model M_0, alpha > 0 amplifying the update that
-alignment made. Both models are local HF folders holding safetensors:
+The paper's extrapolation of the aligned model M_1 away from its starting SFT model M_0, alpha > 0 amplifying the
+update alignment made. Source: the stored copies we could search (arXiv HTML v1 and v5 of 2404.16792) hold only the
+abstract and introduction, so no equation number is claimed; the form agrees with the authors' public reference
+code (chujiezheng/LLM-Extrapolation, code/extrapolate.py: dpo + alpha * (dpo - sft), per parameter). Both models are local HF folders holding safetensors:
 sr-train's final/ (full runs) and checkpoint-N/merged/ (LoRA runs, the merged plain model) are such folders. The
 result is the aligned folder's configuration and tokenizer with the extrapolated weights as one model.safetensors,
 and `expo.json` beside it saying which alpha and which two models (paths and weight hashes) made it.
