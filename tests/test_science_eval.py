@@ -153,3 +153,23 @@ def test_margins_are_zero_for_the_start_and_match_sr_train_marginals(tmp_path):
     assert [r["value"] for r in moved] == pytest.approx(ref.h, abs=1e-5)
     assert [r["extra"]["gap"] for r in moved] == ref.gap == [3.0, 4.0, 5.0]
     assert all(r["extra"]["h_p"] != r["value"] for r in moved)  # p changes the margin
+
+
+def test_cli_scores_reports_and_names_bad_input(tmp_path, capsys):
+    from bench.cli import main
+    from bench.science.render import END, START
+
+    folder = save_model(tmp_path / "m", seed=1)
+    items, out = write_items(tmp_path / "i.jsonl"), tmp_path / "results"
+    assert main(["science", "accuracy", "--model", str(folder), "--items", str(items), "--out", str(out),
+                 "--bf16", "false"]) == 0
+    assert (out / "i" / "m.jsonl").is_file() and "on 3 items" in capsys.readouterr().out
+    readme = tmp_path / "README.md"
+    readme.write_text(f"{START}\n{END}\n", encoding="utf-8")
+    assert main(["science", "report", "--out", str(out), "--readme", str(readme)]) == 0
+    assert readme.read_text(encoding="utf-8").count("not yet run.**") == 6
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(json.dumps({"id": "x", "question": "q", "options": ["a", "b"], "answer_index": 2}) + "\n")
+    assert main(["science", "accuracy", "--model", str(folder), "--items", str(bad), "--out", str(out)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == f"sr-bench science: {bad}:1: 'answer_index' must be an integer in [0, 2), got 2"
