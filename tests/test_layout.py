@@ -21,6 +21,7 @@ LAYERS: dict[str, tuple[str, ...]] = {
     "bench.leaderboard": ("sr_train.artifacts", "bench.records", "bench.leaderboard"),
     "bench.winrate": ("sr_train.artifacts", "bench.records", "bench.winrate"),
     "bench.report": ("sr_train.artifacts", "bench.records", "bench.leaderboard.tasks", "bench.report"),
+    "bench.science": ("sr_train", "bench.records", "bench.winrate", "bench.science"),
     "bench.pipeline": EVERYTHING,
     "bench.cli": EVERYTHING,
     "benchmarks": EVERYTHING,

@@ -21,6 +21,7 @@ SUBCOMMANDS = {
     "pipeline": "bench.cli.pipeline",
     "expo": "bench.cli.expo",
     "uncertainty": "bench.cli.uncertainty",
+    "science": "bench.cli.science",
 }
 
 

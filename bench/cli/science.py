@@ -1,0 +1,109 @@
+"""`sr-bench science <step>`: the pre-registered science experiment's evaluation steps and report (flags -> one
+bench.science call per model; reports/science/README.md documents the command sequence)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from bench.science import claims, render
+from bench.science.exact import evaluate_exact
+from bench.science.loglik import evaluate_loglik
+from bench.science.margins import QUESTIONS, evaluate_margins
+from bench.science.models import select
+
+OUT = "results/science"
+
+
+def _models(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--model", action="append", default=[], help="a model folder (repeatable)")
+    p.add_argument("--runs", default="", help="comma list of run names under --runs-dir: their final/ models")
+    p.add_argument("--runs-dir", default="runs/science", help="default: runs/science")
+    p.add_argument("--checkpoints", default="", help="comma list of steps: also each run's checkpoint-N")
+    p.add_argument("--base", default=None, help="also this starting model, labelled `base`")
+    p.add_argument("--out", default=OUT, help=f"results folder (default: {OUT})")
+    p.add_argument("--batch-size", type=int, default=16, help="default: 16")
+    p.add_argument("--device", default="cpu", help="default: cpu")
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser("science", help="the science experiment's evaluations and verdicts (issue 16)",
+                              description=__doc__)
+    steps = p.add_subparsers(dest="step", required=True)
+    acc = steps.add_parser("accuracy", help="A1 / A2: log-likelihood accuracy over answer options (resumable)")
+    acc.add_argument("--items", required=True, help="an item file (data/science/sciq_test.jsonl, ...)")
+    acc.add_argument("--limit", type=int, default=None, help="only the first N items")
+    acc.add_argument("--bf16", choices=["auto", "true", "false"], default="auto",
+                     help="bf16 autocast of the log-prob forward (default: auto, as sr-train's bf16: auto)")
+    _models(acc)
+    acc.set_defaults(func=accuracy)
+    em = steps.add_parser("exact", help="A3: greedy exact match, at most 24 new tokens (resumable)")
+    em.add_argument("--items", required=True, help="an item file (data/science/sciq_test.jsonl)")
+    em.add_argument("--limit", type=int, default=None, help="only the first N items")
+    _models(em)
+    em.set_defaults(func=exact)
+    mg = steps.add_parser("margins", help="C4 / C5: h and h_p of trained models on held-out pairs (resumable)")
+    mg.add_argument("--pairs", required=True, help="data/science/heldout_pairs.jsonl")
+    mg.add_argument("--questions", type=int, default=QUESTIONS, help=f"the first N questions (default: {QUESTIONS})")
+    mg.add_argument("--start", default=None, help="the starting model h is measured against (default: the run's)")
+    _models(mg)
+    mg.set_defaults(func=margins)
+    bs = steps.add_parser("beta-star", help="print β*, the beta grid's best dev accuracy")
+    bs.add_argument("--out", default=OUT, help=f"results folder (default: {OUT})")
+    bs.set_defaults(func=beta_star)
+    rp = steps.add_parser("report", help="verdicts per claim -> results/science/verdicts.jsonl and the README")
+    rp.add_argument("--out", default=OUT, help=f"results folder (default: {OUT})")
+    rp.add_argument("--readme", default="reports/science/README.md", help="default: reports/science/README.md")
+    rp.set_defaults(func=report)
+
+
+def _selected(args: argparse.Namespace):
+    split = [s for s in args.runs.split(",") if s]
+    steps = [int(s) for s in args.checkpoints.split(",") if s]
+    return select(args.model, split, args.runs_dir, steps, args.base)
+
+
+def accuracy(args: argparse.Namespace) -> int:
+    for em in _selected(args):
+        rows = evaluate_loglik(em, args.items, args.out, limit=args.limit, batch_size=args.batch_size,
+                               device=args.device, bf16=args.bf16)
+        print(f"{em.label}: acc {sum(r['value'] for r in rows) / len(rows):.3f} on {len(rows)} items")
+    return 0
+
+
+def exact(args: argparse.Namespace) -> int:
+    for em in _selected(args):
+        rows = evaluate_exact(em, args.items, args.out, limit=args.limit, batch_size=args.batch_size,
+                              device=args.device)
+        print(f"{em.label}: exact match {sum(r['value'] for r in rows) / len(rows):.3f} on {len(rows)} items")
+    return 0
+
+
+def margins(args: argparse.Namespace) -> int:
+    for em in _selected(args):
+        rows = evaluate_margins(em, args.pairs, args.out, questions=args.questions, batch_size=args.batch_size,
+                                device=args.device, base=args.start)
+        print(f"{em.label}: P(h > 0) {sum(r['value'] > 0 for r in rows) / len(rows):.3f}, "
+              f"P(h_p > 0) {sum(r['extra']['h_p'] > 0 for r in rows) / len(rows):.3f} on {len(rows)} pairs")
+    return 0
+
+
+def beta_star(args: argparse.Namespace) -> int:
+    star, accs = claims.beta_star(claims.Results(args.out))
+    for beta, acc in sorted(accs.items()):
+        print(f"beta {beta}: dev A1 {acc:.3f}")
+    if star is None:
+        print("beta*: unknown (dev records missing for some grid runs)", file=sys.stderr)
+        return 1
+    print(f"beta* = {star}")
+    return 0
+
+
+def report(args: argparse.Namespace) -> int:
+    analysis = claims.analyse(args.out)
+    render.write_verdicts(analysis, f"{args.out}/verdicts.jsonl")
+    path = render.write_report(analysis, args.readme)
+    for v in analysis.verdicts:
+        print(f"{v.claim}: {v.status}")
+    print(f"wrote {path}")
+    return 0

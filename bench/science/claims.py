@@ -1,0 +1,276 @@
+"""Claims C1-C6 from the per-item records under results/science/: the registered comparisons, their bootstrap
+CIs and verdicts, and the secondary (descriptive) comparisons. A claim whose records are missing is `not yet run`.
+
+Runs are found by name (configs/science.yaml): `<family>-s<seed>/final`. The dev-tuned DPO family takes seed 0
+from the beta grid's best dev accuracy (ties: the smaller beta) and seeds 1 and 2 from `dpo-tuned-s1`, `-s2` (the
+`dpo-s1`, `-s2` runs when beta* = 0.1).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from bench.science import stats
+from bench.science.store import StoreError, read_results
+
+SEEDS = (0, 1, 2)
+TEST, DEV, TRANSFER, EXACT, MARGINS, WINOGRANDE = ("sciq_test", "sciq_dev", "obqa_transfer", "sciq_test_em",
+                                                   "heldout_margins", "winogrande_items")
+BETA_GRID = {0.025: "dpo-beta0.025-s0", 0.05: "dpo-beta0.05-s0", 0.1: "dpo-s0", 0.2: "dpo-beta0.2-s0",
+             0.4: "dpo-beta0.4-s0"}
+MDD = {"C1": 0.049, "C2": 0.049, "C3": 0.049, "C4": 0.10, "C5": 0.05}
+NONINFERIORITY = 0.05
+NOT_RUN = "not yet run"
+STATEMENTS = {
+    "C1": "Sr-DPO (λ 0.5) beats DPO (β 0.1) on held-out accuracy A1",
+    "C2": "Sr-DPO (λ 0.5) beats DPO at the dev-tuned β* on A1",
+    "C3": "Sr-DPO beats its naive ablation Δ = sg[β·h] on A1",
+    "C4": "Δ_π = β·h_p tracks the gold gap better than naive Δ = β·h (Spearman ρ, sr-dpo models)",
+    "C5": "h_p ranks held-out pairs better than h (pair accuracy, dpo models)",
+    "C6": "Sr-DPO does not regress on WinoGrande (non-inferiority, margin 5 pp)",
+}
+
+
+class Results:
+    """Per-item values by task and model label, read from <results>/<task>/*.jsonl."""
+
+    def __init__(self, root: str | Path):
+        self.root = Path(root)
+        self.records: dict[str, dict[str, list[dict]]] = {}
+        for task in (TEST, DEV, TRANSFER, EXACT, MARGINS, WINOGRANDE):
+            folder = self.root / task
+            files = sorted(folder.glob("*.jsonl")) if folder.is_dir() else []
+            by_label: dict[str, list[dict]] = {}
+            for f in files:
+                for r in read_results(f):
+                    by_label.setdefault(r["run"], []).append(r)
+            self.records[task] = by_label
+
+    def has(self, task: str, label: str) -> bool:
+        return bool(self.records[task].get(label))
+
+    def values(self, task: str, label: str, field_: str = "value") -> dict[str, float]:
+        """item -> value (or an `extra` field) of one model on one task."""
+        rows = self.records[task].get(label, [])
+        return {r["extra"]["item"]: float(r[field_] if field_ == "value" else r["extra"][field_]) for r in rows}
+
+    def beta_of(self, task: str, label: str) -> float | None:
+        rows = self.records[task].get(label)
+        return rows[0].get("beta") if rows else None
+
+
+def final(run: str) -> str:
+    return f"{run}/final"
+
+
+def family(prefix: str) -> list[str]:
+    return [final(f"{prefix}-s{s}") for s in SEEDS]
+
+
+@dataclass
+class Verdict:
+    claim: str
+    statement: str
+    status: str
+    estimate: stats.Estimate | None = None
+    detail: dict[str, Any] = field(default_factory=dict)
+    note: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"claim": self.claim, "statement": self.statement, "status": self.status, "note": self.note,
+                "estimate": self.estimate.as_dict() if self.estimate else None, "detail": self.detail}
+
+
+# -- paired comparisons of per-item scores -----------------------------------------------------------------
+def missing(res: Results, task: str, labels: list[str]) -> list[str]:
+    return [label for label in labels if not res.has(task, label)]
+
+
+def paired(res: Results, task: str, a: list[str], b: list[str], field_: str = "value",
+           decision_level: float = stats.DECISION_LEVEL) -> tuple[stats.Estimate, dict[str, Any]]:
+    """Mean over items of (a's seed mean - b's seed mean), bootstrap over items; d = share of (item, seed index)
+    cells on which the two sides' scores differ."""
+    va = [res.values(task, label, field_) for label in a]
+    vb = [res.values(task, label, field_) for label in b]
+    items = sorted(va[0])
+    for label, v in zip(a + b, va + vb):
+        if sorted(v) != items:
+            raise StoreError(f"{task}: {label} was scored on other items than {a[0]} ({len(v)} vs {len(items)}); "
+                             "every model must be scored on the same items")
+    ma = np.array([[v[i] for i in items] for v in va])
+    mb = np.array([[v[i] for i in items] for v in vb])
+    est = stats.bootstrap_mean(ma.mean(0) - mb.mean(0), decision_level=decision_level)
+    k = min(len(ma), len(mb))
+    d = float((ma[:k] != mb[:k]).mean())
+    return est, {"a_mean": float(ma.mean()), "b_mean": float(mb.mean()), "d": d, "seeds": [len(ma), len(mb)],
+                 "mdd_at_d": stats.mdd(d, len(items)) if d > 0 else 0.0}
+
+
+def accuracy_claim(res: Results, claim: str, a: list[str], b: list[str] | None, why_missing: str = "") -> Verdict:
+    if b is None:
+        return Verdict(claim, STATEMENTS[claim], NOT_RUN, note=why_missing)
+    if lacking := missing(res, TEST, a + b):
+        return Verdict(claim, STATEMENTS[claim], NOT_RUN, note=f"no A1 records for {', '.join(lacking)}")
+    est, detail = paired(res, TEST, a, b)
+    return Verdict(claim, STATEMENTS[claim], stats.decide(est.decision, MDD[claim]), est,
+                   {**detail, "mdd": MDD[claim], "a": a, "b": b})
+
+
+# -- beta* ---------------------------------------------------------------------------------------------------
+def beta_star(res: Results) -> tuple[float | None, dict[float, float]]:
+    """The grid's best dev A1 accuracy (ties: the smaller beta); None until every grid run has dev records."""
+    accs = {beta: float(np.mean(list(res.values(DEV, final(run)).values())))
+            for beta, run in BETA_GRID.items() if res.has(DEV, final(run))}
+    if len(accs) < len(BETA_GRID):
+        return None, accs
+    best = max(accs.values())
+    return min(b for b, acc in accs.items() if acc == best), accs
+
+
+def tuned_family(res: Results) -> tuple[list[str] | None, str]:
+    """The dev-tuned DPO family's three final models, or None and why."""
+    star, accs = beta_star(res)
+    if star is None:
+        lacking = [run for beta, run in BETA_GRID.items() if beta not in accs]
+        return None, f"β* unknown: no dev (sciq_dev) A1 records for {', '.join(lacking)}"
+    if star == 0.1:
+        return family("dpo"), "β* = 0.1: the dpo family (C2 coincides with C1)"
+    labels = [final(BETA_GRID[star]), final("dpo-tuned-s1"), final("dpo-tuned-s2")]
+    for label in labels[1:]:
+        beta = res.beta_of(TEST, label)
+        if beta is not None and abs(beta - star) > 1e-12:
+            raise StoreError(f"{label}: trained with beta {beta}, but β* = {star} (reports/science/README.md step 3)")
+    return labels, f"β* = {star}"
+
+
+# -- the mechanism -------------------------------------------------------------------------------------------
+def margin_arrays(res: Results, labels: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:
+    """(beta*h_p, beta*h) per seed (rows), gold gaps and question ids of the pairs, aligned by pair id."""
+    rows = [{r["extra"]["item"]: r for r in res.records[MARGINS][label]} for label in labels]
+    pairs = list(rows[0])
+    for label, r in zip(labels, rows):
+        if set(r) != set(pairs):
+            raise StoreError(f"{MARGINS}: {label} holds other pairs than {labels[0]}")
+    dp = np.array([[r[p]["extra"]["beta"] * r[p]["extra"]["h_p"] for p in pairs] for r in rows])
+    dn = np.array([[r[p]["extra"]["beta"] * r[p]["value"] for p in pairs] for r in rows])
+    gap = np.array([rows[0][p]["extra"]["gap"] for p in pairs])
+    return dp, dn, gap, [rows[0][p]["extra"]["question_id"] for p in pairs]
+
+
+def correlation_claim(res: Results, labels: list[str], method: str = "spearman",
+                      claim: str = "C4") -> Verdict:
+    if lacking := missing(res, MARGINS, labels):
+        return Verdict(claim, STATEMENTS[claim], NOT_RUN, note=f"no margin records for {', '.join(lacking)}")
+    dp, dn, gap, questions = margin_arrays(res, labels)
+    est, sides = stats.bootstrap_correlation_difference(dp, dn, gap, questions, method)
+    detail = {"rho_delta_pi": sides["a"], "rho_naive": sides["b"], "pairs": len(gap), "mdd": MDD["C4"],
+              "corr_delta_pi_naive": float(np.mean([stats.pearson(a, b) for a, b in zip(dp, dn)])),
+              "method": method, "models": labels}
+    return Verdict(claim, STATEMENTS[claim], stats.decide(est.decision, MDD["C4"]), est, detail)
+
+
+def pair_accuracy_claim(res: Results, labels: list[str], claim: str = "C5") -> Verdict:
+    if lacking := missing(res, MARGINS, labels):
+        return Verdict(claim, STATEMENTS[claim], NOT_RUN, note=f"no margin records for {', '.join(lacking)}")
+    dp, dn, _, questions = margin_arrays(res, labels)
+    hp, h = (dp > 0).astype(float), (dn > 0).astype(float)
+    est = stats.bootstrap_cluster_mean((hp - h).mean(0), questions)
+    detail = {"acc_h_p": float(hp.mean()), "acc_h": float(h.mean()), "d": float((hp != h).mean()),
+              "pairs": hp.shape[1], "mdd": MDD["C5"], "models": labels}
+    return Verdict(claim, STATEMENTS[claim], stats.decide(est.decision, MDD["C5"]), est, detail)
+
+
+def noninferiority_claim(res: Results) -> Verdict:
+    a, b = family("sr-dpo"), family("dpo")
+    if lacking := missing(res, WINOGRANDE, a + b):
+        return Verdict("C6", STATEMENTS["C6"], NOT_RUN, note=f"no per-item WinoGrande records for "
+                       f"{', '.join(lacking)}")
+    est, detail = paired(res, WINOGRANDE, a, b)
+    return Verdict("C6", STATEMENTS["C6"], stats.decide_noninferior(est.ci95, NONINFERIORITY), est,
+                   {**detail, "margin": NONINFERIORITY, "a": a, "b": b})
+
+
+# -- everything ----------------------------------------------------------------------------------------------
+@dataclass
+class Analysis:
+    verdicts: list[Verdict]
+    beta_star: float | None
+    dev_accuracy: dict[float, float]
+    tuned_note: str
+    models: dict[str, dict[str, float]]
+    """label -> {metric: mean} over every task's records (the descriptive table)."""
+    secondary: list[dict[str, Any]]
+    curves: list[dict[str, Any]] = field(default_factory=list)
+    """The mechanism along training (mechanism_curves)."""
+
+
+def model_table(res: Results) -> dict[str, dict[str, float]]:
+    table: dict[str, dict[str, float]] = {}
+    for task, name in ((TEST, "A1"), (DEV, "A1 dev"), (TRANSFER, "A2"), (EXACT, "A3"), (WINOGRANDE, "WinoGrande")):
+        for label, rows in res.records[task].items():
+            table.setdefault(label, {})[name] = float(np.mean([r["value"] for r in rows]))
+            if task == TEST:
+                for extra in ("acc_norm", "pairwise"):
+                    table[label][f"A1 {extra}"] = float(np.mean([r["extra"][extra] for r in rows]))
+    return dict(sorted(table.items()))
+
+
+def descriptive(res: Results, name: str, task: str, a: list[str], b: list[str],
+                field_: str = "value") -> dict[str, Any] | None:
+    """A secondary paired comparison (95 % CI only, no verdict); None while records are missing."""
+    if missing(res, task, a + b):
+        return None
+    est, detail = paired(res, task, a, b, field_)
+    return {"name": name, "task": task, "value": est.value, "ci95": [est.ci95.low, est.ci95.high], "n": est.n,
+            "d": detail["d"]}
+
+
+def analyse(root: str | Path) -> Analysis:
+    res = Results(root)
+    tuned, tuned_note = tuned_family(res)
+    sr, dpo, naive = family("sr-dpo"), family("dpo"), family("sr-dpo-naive")
+    verdicts = [accuracy_claim(res, "C1", sr, dpo), accuracy_claim(res, "C2", sr, tuned, tuned_note),
+                accuracy_claim(res, "C3", sr, naive), correlation_claim(res, sr), pair_accuracy_claim(res, dpo),
+                noninferiority_claim(res)]
+    comparisons: list[tuple[str, Callable[[], dict | None]]] = [
+        ("sr-ipo − ipo (A1)", lambda: descriptive(res, "sr-ipo − ipo (A1)", TEST, family("sr-ipo"), family("ipo"))),
+    ]
+    for task, metric in ((TRANSFER, "A2"), (EXACT, "A3")):
+        for other, label in ((dpo, "dpo"), (tuned, "dpo β*"), (naive, "naive")):
+            if other is not None:
+                name = f"sr-dpo − {label} ({metric})"
+                comparisons.append((name, lambda t=task, o=other, n=name: descriptive(res, n, t, sr, o)))
+    for metric in ("acc_norm", "pairwise"):
+        name = f"sr-dpo − dpo (A1 {metric})"
+        comparisons.append((name, lambda m=metric, n=name: descriptive(res, n, TEST, sr, dpo, m)))
+    secondary = [row for _, make in comparisons if (row := make()) is not None]
+    for extra in (correlation_claim(res, sr, "pearson"), correlation_claim(res, dpo),
+                  pair_accuracy_claim(res, sr)):
+        if extra.estimate is not None:
+            secondary.append({"name": f"{extra.claim} ({extra.detail.get('method', 'pair accuracy')}, "
+                                      f"{extra.detail['models'][0].split('-s0')[0]})",
+                              "task": MARGINS, "value": extra.estimate.value,
+                              "ci95": [extra.estimate.ci95.low, extra.estimate.ci95.high], "n": extra.estimate.n,
+                              "d": extra.detail.get("d")})
+    star, accs = beta_star(res)
+    return Analysis(verdicts, star, accs, tuned_note, model_table(res), secondary, mechanism_curves(res))
+
+
+def mechanism_curves(res: Results) -> list[dict[str, Any]]:
+    """The mechanism along training for the seed-0 models (checkpoints 16, 32 and final), descriptive."""
+    out = []
+    for run in ("dpo-s0", "sr-dpo-s0"):
+        for point in ("checkpoint-16", "checkpoint-32", "final"):
+            label = f"{run}/{point}"
+            if not res.has(MARGINS, label):
+                continue
+            dp, dn, gap, _ = margin_arrays(res, [label])
+            out.append({"model": label, "rho_delta_pi": stats.spearman(dp[0], gap),
+                        "rho_naive": stats.spearman(dn[0], gap), "acc_h_p": float((dp > 0).mean()),
+                        "acc_h": float((dn > 0).mean())})
+    return out

@@ -1,0 +1,150 @@
+"""reports/science/README.md from the analysis of results/science/: one plain-words verdict line per claim first
+(numbers and CIs), then the tables; secondary results are descriptive. Only the part between the two markers is
+rewritten (the how-to-run text around it stays), and the verdicts are also written as tidy records."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from bench.records import make_record, write_records
+from bench.science import stats
+from bench.science.claims import NOT_RUN, Analysis, Verdict
+from bench.science.store import EXPERIMENT
+from sr_train.artifacts.errors import UserError
+from sr_train.artifacts.files import atomic_write_text
+from sr_train.artifacts.provenance import now_iso
+
+START, END = "<!-- science results: start -->", "<!-- science results: end -->"
+RAW_UNIT = {"C4"}  # differences of correlations; the others are accuracies, shown in percentage points
+
+
+def number(claim: str, value: float, signed: bool = True) -> str:
+    if claim in RAW_UNIT:
+        return f"{value:+.3f}" if signed else f"{value:.3f}"
+    return f"{100 * value:+.1f} pp" if signed else f"{100 * value:.1f} pp"
+
+
+def ci(claim: str, low: float, high: float) -> str:
+    return f"[{number(claim, low)}, {number(claim, high)}]"
+
+
+def verdict_line(v: Verdict) -> str:
+    """`- **C1: supported.** <statement>: δ = ..., decision CI ..., 95 % CI ...; n ..., d ..., MDD ...`"""
+    head = f"- **{v.claim}: {v.status}.** {v.statement}"
+    if v.estimate is None:
+        return f"{head}" + (f" ({v.note})" if v.note else "")
+    e, d = v.estimate, v.detail
+    unit = "questions" if v.claim in ("C4", "C5") else "items"
+    parts = [f"δ = {number(v.claim, e.value)}"]
+    if v.claim == "C6":
+        parts.append(f"95 % CI {ci(v.claim, e.ci95.low, e.ci95.high)} (non-inferiority margin −5 pp)")
+    else:
+        parts.append(f"{100 * e.decision.level:.2f} % CI {ci(v.claim, e.decision.low, e.decision.high)}")
+        parts.append(f"95 % CI {ci(v.claim, e.ci95.low, e.ci95.high)}")
+    tail = [f"n = {e.n} {unit}"]
+    if "d" in d:
+        tail.append(f"realised d = {d['d']:.3f}")
+    if "mdd" in d:
+        tail.append(f"MDD {number(v.claim, d['mdd'], signed=False)}")
+    if v.claim == "C4":
+        tail.append(f"ρ(Δ_π) = {d['rho_delta_pi']:.3f}, ρ(Δ) = {d['rho_naive']:.3f}")
+    if v.claim == "C5":
+        tail.append(f"acc(h_p) = {100 * d['acc_h_p']:.1f} %, acc(h) = {100 * d['acc_h']:.1f} %")
+    if "a_mean" in d:
+        tail.append(f"{100 * d['a_mean']:.1f} % vs {100 * d['b_mean']:.1f} %")
+    note = f" {v.note}." if v.note else ""
+    return f"{head}: {', '.join(parts)}; {', '.join(tail)}.{note}"
+
+
+def fmt(value: Any, pct: bool = True) -> str:
+    if value is None:
+        return "–"
+    return f"{100 * value:.1f}" if pct else f"{value:.3f}"
+
+
+def tables(a: Analysis) -> list[str]:
+    out = ["", "### Claims", "", "| claim | verdict | δ | decision CI | 95 % CI | n | realised d | MDD |",
+           "| --- | --- | ---: | --- | --- | ---: | ---: | ---: |"]
+    for v in a.verdicts:
+        if v.estimate is None:
+            out.append(f"| {v.claim} | {v.status} | – | – | – | – | – | – |")
+            continue
+        e, d = v.estimate, v.detail
+        dec = "–" if v.claim == "C6" else ci(v.claim, e.decision.low, e.decision.high)
+        mdd = number(v.claim, d["mdd"], signed=False) if "mdd" in d else "5 pp margin"
+        realised = f"{d['d']:.3f}" if "d" in d else "–"
+        out.append(f"| {v.claim} | {v.status} | {number(v.claim, e.value)} | {dec} | "
+                   f"{ci(v.claim, e.ci95.low, e.ci95.high)} | {e.n} | {realised} | {mdd} |")
+    out += ["", f"Decision CI: {100 * stats.DECISION_LEVEL:.2f} % (Bonferroni over six claims), percentile "
+            f"bootstrap, {stats.N_BOOT:,} resamples, generator seed {stats.SEED}; C4 and C5 resample questions.",
+            "", "### β* (A1 on the dev split, dpo seed 0)", ""]
+    if a.dev_accuracy:
+        out += ["| β | dev A1 (%) |", "| ---: | ---: |"]
+        out += [f"| {b} | {fmt(acc)} |" for b, acc in sorted(a.dev_accuracy.items())]
+        out += ["", a.tuned_note + "."]
+    else:
+        out.append(NOT_RUN + ".")
+    out += ["", "### Secondary comparisons (descriptive, no verdict; 95 % CI)", ""]
+    if a.secondary:
+        out += ["| comparison | δ | 95 % CI | n | d |", "| --- | ---: | --- | ---: | ---: |"]
+        for row in a.secondary:
+            claim = "C4" if "spearman" in row["name"] or "pearson" in row["name"] else ""
+            out.append(f"| {row['name']} | {number(claim, row['value'])} | {ci(claim, *row['ci95'])} | {row['n']} | "
+                       f"{fmt(row['d'], pct=False)} |")
+    else:
+        out.append(NOT_RUN + ".")
+    out += ["", "### Mechanism along training (seed 0, descriptive)", ""]
+    if a.curves:
+        out += ["| model | ρ(Δ_π, gap) | ρ(Δ, gap) | acc(h_p) % | acc(h) % |", "| --- | ---: | ---: | ---: | ---: |"]
+        out += [f"| {c['model']} | {c['rho_delta_pi']:.3f} | {c['rho_naive']:.3f} | {fmt(c['acc_h_p'])} | "
+                f"{fmt(c['acc_h'])} |" for c in a.curves]
+    else:
+        out.append(NOT_RUN + ".")
+    out += ["", "### Every evaluated model (means, %)", ""]
+    if a.models:
+        cols = ["A1", "A1 acc_norm", "A1 pairwise", "A1 dev", "A2", "A3", "WinoGrande"]
+        out += ["| model | " + " | ".join(cols) + " |", "| --- |" + " ---: |" * len(cols)]
+        out += [f"| {label} | " + " | ".join(fmt(m.get(c)) for c in cols) + " |" for label, m in a.models.items()]
+    else:
+        out.append(NOT_RUN + ".")
+    return out
+
+
+def render(a: Analysis, stamp: str | None = None) -> str:
+    """The generated block (between the markers)."""
+    lines = [START, "", f"**Verdicts** (generated by `sr-bench science report` from `results/science/`, "
+             f"{stamp or now_iso()}; rules of [PREREGISTRATION.md](PREREGISTRATION.md)):", ""]
+    lines += [verdict_line(v) for v in a.verdicts]
+    lines += ["", "Threat to validity: LoRA fine-tunes of a 135M model on CPU; results need not transfer to full "
+              "fine-tuning or larger models."]
+    lines += tables(a)
+    return "\n".join(lines + ["", END])
+
+
+def write_report(a: Analysis, readme: str | Path, stamp: str | None = None) -> Path:
+    """Replace the generated block of `readme` (which must hold both markers)."""
+    readme = Path(readme)
+    text = readme.read_text(encoding="utf-8") if readme.is_file() else ""
+    if START not in text or END not in text or text.index(START) > text.index(END):
+        raise UserError(f"{readme}: needs the markers {START} and {END} (the generated block goes between them)")
+    head, rest = text.split(START, 1)
+    atomic_write_text(readme, head + render(a, stamp) + rest.split(END, 1)[1])
+    return readme
+
+
+def verdict_records(a: Analysis) -> list[dict[str, Any]]:
+    """One tidy record per decided claim: value δ, the decision CI (95 % for C6), verdict and details in extra."""
+    out = []
+    for v in a.verdicts:
+        if v.estimate is None:
+            continue
+        e = v.estimate
+        low, high = (e.ci95.low, e.ci95.high) if v.claim == "C6" else (e.decision.low, e.decision.high)
+        out.append(make_record(EXPERIMENT, "science", v.claim, "delta", e.value, n=e.n, ci_low=low, ci_high=high,
+                               extra={**v.as_dict(), "estimate": e.as_dict()}))
+    return out
+
+
+def write_verdicts(a: Analysis, path: str | Path) -> Path:
+    return write_records(path, verdict_records(a))

@@ -1,0 +1,151 @@
+"""The science experiment's statistics, verdicts and report (bench/science) on synthetic per-item records: each
+decision (supported, not supported, inconclusive) reachable, the Bonferroni level deciding, beta* with its tie
+rule, the mechanism's cluster bootstrap, and the README's generated block."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from bench.records import make_record
+from bench.science import claims, render, stats
+from bench.science.store import result_path, save
+from sr_train.artifacts.errors import UserError
+
+N = 500
+
+
+def put(root, task, label, values, beta=None, field="value", **extra_rows):
+    rows = [make_record("science", label, task, "acc", v, unit="fraction", beta=beta,
+                        extra={"item": f"i{i:03d}", "key": "k", "acc_norm": v, "pairwise": v,
+                               **{k: e[i] for k, e in extra_rows.items()}})
+            for i, v in enumerate(values)]
+    save(result_path(root, task, label), rows)
+
+
+def flip(values, up, down, start):
+    """A copy of 0/1 `values` with `up` wrong items (from index `start`) made right and `down` right ones wrong."""
+    out = list(values)
+    wrong = [i for i in range(start, N) if out[i] == 0][:up]
+    right = [i for i in range(start, N) if out[i] == 1][:down]
+    for i in wrong:
+        out[i] = 1.0
+    for i in right:
+        out[i] = 0.0
+    return out
+
+
+BASE = [float(i % 2) for i in range(N)]
+
+
+def family(root, prefix, values, task=claims.TEST, seeds=(0, 1, 2), beta=0.1):
+    for s in seeds:
+        put(root, task, f"{prefix}-s{s}/final", values, beta=beta)
+
+
+def test_bonferroni_decides_where_the_95_ci_alone_would_not():
+    diffs = np.array([1.0] * 38 + [-1.0] * 20 + [0.0] * 442)
+    est = stats.bootstrap_mean(diffs)
+    assert est.ci95.low > 0 > est.decision.low  # 95 % excludes 0, the 99.17 % decision CI does not
+    assert est.decision.level == pytest.approx(1 - 0.05 / 6)
+    assert stats.decide(est.decision, 0.049) == stats.INCONCLUSIVE
+    assert stats.decide(stats.Interval(0.99, 0.001, 0.2), 0.049) == stats.SUPPORTED
+    assert stats.decide(stats.Interval(0.99, -0.2, 0.048), 0.049) == stats.NOT_SUPPORTED
+    assert stats.decide_noninferior(stats.Interval(0.95, -0.049, 0.1), 0.05) == stats.SUPPORTED
+    assert stats.decide_noninferior(stats.Interval(0.95, -0.2, -0.051), 0.05) == stats.NOT_SUPPORTED
+    assert stats.decide_noninferior(stats.Interval(0.95, -0.06, 0.01), 0.05) == stats.INCONCLUSIVE
+    # the registered resampling: numpy's default generator, seed 0, 10,000 resamples, so the CI is reproducible
+    again = stats.bootstrap_mean(diffs)
+    assert (again.ci95, again.decision) == (est.ci95, est.decision)
+
+
+def test_cluster_bootstrap_of_correlations_matches_a_plain_loop():
+    rng = np.random.default_rng(3)
+    q = [f"q{i // 3}" for i in range(30)]
+    gap = np.tile([3.0, 6.0, 9.0], 10)
+    a = [gap + rng.normal(0, 2, 30) for _ in range(2)]
+    b = [gap + rng.normal(0, 6, 30) for _ in range(2)]
+    est, _ = stats.bootstrap_correlation_difference(a, b, gap, q, n_boot=40)
+    idx = stats.resample_indices(10, 40)
+    loop = []
+    for draw in idx:
+        r = np.concatenate([np.arange(3 * j, 3 * j + 3) for j in draw])
+        loop.append(np.mean([stats.spearman(s[r], gap[r]) for s in a]) -
+                    np.mean([stats.spearman(s[r], gap[r]) for s in b]))
+    assert est.ci95 == stats.percentile(np.array(loop), 0.95)
+    from scipy.stats import spearmanr
+    assert est.value == pytest.approx(np.mean([spearmanr(s, gap).statistic for s in a]) -
+                                      np.mean([spearmanr(s, gap).statistic for s in b]))
+
+
+@pytest.fixture
+def results(tmp_path):
+    """Synthetic records: C1 supported, C2 (beta* = 0.2 by the tie rule) inconclusive, C3 not supported, C4
+    supported, C5 not supported, C6 missing."""
+    root = tmp_path / "results"
+    family(root, "dpo", BASE)
+    family(root, "sr-dpo", flip(BASE, 60, 0, 0))
+    family(root, "sr-dpo-naive", flip(flip(BASE, 60, 0, 0), 10, 10, 200))
+    dev = [float(i % 3 == 0) for i in range(100)]
+    for beta, run in claims.BETA_GRID.items():  # 0.2 and 0.4 tie at the best dev accuracy: the smaller wins
+        put(root, claims.DEV, f"{run}/final", [1.0] * 60 + [0.0] * 40 if beta in (0.2, 0.4) else dev, beta=beta)
+    tuned = flip(flip(BASE, 60, 0, 0), 20, 38, 0)  # sr − tuned: 38 items up, 20 down
+    put(root, claims.TEST, "dpo-beta0.2-s0/final", tuned, beta=0.2)
+    for s in (1, 2):
+        put(root, claims.TEST, f"dpo-tuned-s{s}/final", tuned, beta=0.2)
+    rng = np.random.default_rng(0)
+    gap = np.tile([3.0, 6.0, 9.0], 40)
+    for s in range(3):
+        h = rng.normal(0, 5, gap.size)
+        for prefix, h_p in (("sr-dpo", gap + rng.normal(0, 1, gap.size)), ("dpo", h)):
+            rows = [make_record("science", f"{prefix}-s{s}/final", claims.MARGINS, "h", float(h[i]), beta=0.1,
+                                extra={"item": f"p{i}", "question_id": f"q{i // 3}", "key": "k", "beta": 0.1,
+                                       "h_p": float(h_p[i]), "gap": float(gap[i])}) for i in range(gap.size)]
+            save(result_path(root, claims.MARGINS, f"{prefix}-s{s}/final"), rows)
+    return root
+
+
+def test_verdicts_from_synthetic_records(results):
+    a = claims.analyse(results)
+    v = {x.claim: x for x in a.verdicts}
+    assert a.beta_star == 0.2 and "β* = 0.2" in a.tuned_note
+    assert v["C1"].status == stats.SUPPORTED and v["C1"].estimate.value == pytest.approx(60 / N)
+    assert v["C1"].detail["d"] == pytest.approx(60 / N)
+    assert v["C2"].status == stats.INCONCLUSIVE and v["C2"].estimate.value == pytest.approx(18 / N)
+    assert v["C2"].estimate.ci95.low > 0  # inconclusive only at the Bonferroni level
+    assert v["C3"].status == stats.NOT_SUPPORTED and v["C3"].estimate.value == 0.0
+    assert v["C4"].status == stats.SUPPORTED and v["C4"].estimate.n == 40
+    assert v["C5"].status == stats.NOT_SUPPORTED and v["C5"].estimate.value == 0.0  # h_p = h on the dpo side
+    assert v["C6"].status == claims.NOT_RUN and "WinoGrande" in v["C6"].note
+
+
+def test_missing_records_render_as_not_yet_run(tmp_path):
+    root = tmp_path / "results"
+    family(root, "dpo", BASE)
+    family(root, "sr-dpo", BASE, seeds=(0, 1))  # seed 2 not evaluated yet
+    v = {x.claim: x for x in claims.analyse(root).verdicts}
+    assert all(x.status == claims.NOT_RUN for x in v.values())
+    assert "sr-dpo-s2/final" in v["C1"].note and "β* unknown" in v["C2"].note
+
+
+def test_report_leads_with_one_verdict_line_per_claim_and_keeps_the_rest(results, tmp_path):
+    readme = tmp_path / "README.md"
+    readme.write_text(f"# Title\n\n{render.START}\nSTALE-BLOCK\n{render.END}\n\n## How to run it\nkept\n", encoding="utf-8")
+    a = claims.analyse(results)
+    render.write_report(a, readme, stamp="2026-12-01")
+    text = readme.read_text(encoding="utf-8")
+    assert text.startswith("# Title\n\n" + render.START) and text.endswith("## How to run it\nkept\n")
+    assert "STALE-BLOCK" not in text
+    lines = [line for line in text.splitlines() if line.startswith("- **C")]
+    assert [line[4:6] for line in lines] == ["C1", "C2", "C3", "C4", "C5", "C6"]
+    assert lines[0].startswith("- **C1: supported.**") and "δ = +12.0 pp" in lines[0] and "99.17 % CI" in lines[0]
+    assert lines[1].startswith("- **C2: inconclusive.**") and lines[2].startswith("- **C3: not supported.**")
+    assert lines[5].startswith("- **C6: not yet run.**")
+    assert text.index("### Claims") > text.index(lines[5])  # the verdicts come before the tables
+    assert "| 0.2 | 60.0 |" in text and "| sr-dpo-s0/final | 62.0 |" in text
+    records = render.verdict_records(a)
+    assert [r["task"] for r in records] == ["C1", "C2", "C3", "C4", "C5"]
+    assert records[0]["extra"]["status"] == "supported" and records[0]["ci_low"] > 0
+    readme.write_text("no markers\n", encoding="utf-8")
+    with pytest.raises(UserError, match="markers"):
+        render.write_report(a, readme)
