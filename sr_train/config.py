@@ -15,10 +15,9 @@ import typing
 from dataclasses import dataclass, field
 from typing import Any
 
-import yaml
-
 from sr_train.artifacts.assets import cache_dir, resolve
 from sr_train.artifacts.errors import UserError
+from sr_train.artifacts.files import read_yaml_mapping
 from sr_train.losses import F_DIVERGENCES, LOSSES, PRESETS, base_loss_name, components, get_spec, loss_weights
 from sr_train.refine import QUALITY_PROMPT
 from sr_train.spo import DEFAULT_DEGREES, SCORES, SPO_FORMS, UNITS, SpoSettings, parse_degrees
@@ -332,17 +331,7 @@ def unknown_fields(raw: dict[str, Any]) -> list[str]:
 def load_yaml(path: str) -> dict[str, Any]:
     """Read a YAML config; unknown keys and values that are not of their field's type are errors naming the file
     and key (values are converted: `lora: "false"` is False, `learning_rate: "5e-7"` is 5e-07)."""
-    try:
-        with open(path, encoding="utf-8") as f:
-            raw = yaml.safe_load(f) or {}
-    except FileNotFoundError:
-        raise FileNotFoundError(f"--config {path}: no such file") from None
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}" if mark is not None else path
-        raise ConfigError(f"{where}: not valid YAML ({getattr(e, 'problem', None) or e})") from None
-    if not isinstance(raw, dict):
-        raise ConfigError(f"{path}: a config must be a mapping of field: value")
+    raw = read_yaml_mapping(path, "config", ConfigError)
     unknown = unknown_fields(raw)
     if {"methods", "reward_model"} <= set(raw):
         raise ConfigError(f"{path} is a pipeline config (it has methods: and reward_model:); run it with "

@@ -22,7 +22,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import inspect
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextvars import ContextVar
 from dataclasses import asdict, dataclass, field
 
@@ -61,38 +61,80 @@ def numeric_path(path: NumericPath, device: torch.device | str) -> Iterator[Nume
         _PATH.reset(token)
 
 
-TOKEN_STATS = ("entropy", "mean_logits", "is_top1", "log_sum_sq_probs")  # per-token diagnostics, no gradient
+DIAGNOSTICS = ("entropy", "mean_logits", "is_top1")  # TRL's per-token diagnostics (--token-stats)
+TOKEN_STATS = (*DIAGNOSTICS, "log_sum_sq_probs")  # every per-token value a chunk can give (no gradient)
 
 
-def _chunk_stats(logits: torch.Tensor, lse: torch.Tensor, labels: torch.Tensor, stats: dict, rows: slice) -> None:
-    """TRL's per-token diagnostics of one chunk of float32 logits: entropy, mean logit, whether the label is the
-    argmax, and log sum_v p_v^2 (WPO's normaliser)."""
-    logp = logits - lse[:, None]
-    probs = logp.exp()
-    stats["entropy"][rows] = -(probs * logp).sum(-1)
-    stats["mean_logits"][rows] = logits.mean(-1)
-    stats["is_top1"][rows] = (logits.argmax(-1) == labels).float()
-    stats["log_sum_sq_probs"][rows] = (2 * logp).logsumexp(-1)
+def empty_stats(names: Collection[str], n: int, device: torch.device | str) -> dict[str, torch.Tensor]:
+    """One float32 slot per token for each of the TOKEN_STATS named, filled by the chunks that compute them."""
+    unknown = sorted(set(names) - set(TOKEN_STATS))
+    if unknown:
+        raise ValueError(f"unknown token stats {unknown}: choose from {list(TOKEN_STATS)}")
+    return {k: torch.empty(n, dtype=torch.float32, device=device) for k in names}
+
+
+def _chunk_logps(logits: torch.Tensor, labels: torch.Tensor, stats: dict[str, torch.Tensor], rows: slice,
+                 scratch: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """(log p(label), logsumexp) per row of a chunk of float32 logits, which it overwrites, and the TOKEN_STATS
+    present in `stats` at `rows`.
+
+    Every full-vocabulary pass is a reduction or in place: with s = logits - max and e = exp(s), Z = sum e,
+    lse = log Z + max (the same operations as torch.logsumexp, so the same bits), entropy = log Z - sum(e s) / Z
+    and log sum p^2 = 2 (log ||e|| - log Z). Entropy and log sum p^2 need e beside s: `scratch` (a float32
+    buffer of the chunk's shape) holds it, else one is allocated.
+    """
+    picked = logits.gather(-1, labels[:, None]).squeeze(-1)
+    if "mean_logits" in stats:
+        stats["mean_logits"][rows] = logits.mean(-1)
+    if "is_top1" in stats:  # argmax as TRL takes it (first index among ties)
+        top, top_index = logits.max(-1, keepdim=True)
+        stats["is_top1"][rows] = (top_index.squeeze(-1) == labels).float()
+    else:
+        top = logits.amax(-1, keepdim=True)
+    shifted = logits.sub_(top)
+    if "entropy" in stats or "log_sum_sq_probs" in stats:
+        e = torch.exp(shifted, out=torch.empty_like(shifted) if scratch is None else scratch)
+    else:
+        e = shifted.exp_()
+    z = e.sum(-1)
+    log_z = z.log()
+    if "log_sum_sq_probs" in stats:
+        stats["log_sum_sq_probs"][rows] = 2 * (torch.linalg.vector_norm(e, dim=-1).log() - log_z)
+    if "entropy" in stats:
+        stats["entropy"][rows] = log_z - shifted.mul_(e).sum(-1) / z
+    lse = log_z.add_(top.squeeze(-1))
+    return picked - lse, lse
+
+
+def _head_logits(h: torch.Tensor, w: torch.Tensor, scratch: bool) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """float32 logits h @ w^T and, when `scratch`, a spare float32 buffer of their shape. A narrower product is
+    written into the spare buffer's bytes before its float32 copy is made, so the spare costs no memory beyond the
+    product's own."""
+    if not scratch or h.element_size() >= 4:
+        logits = (h @ w.T).float()
+        return logits, torch.empty_like(logits) if scratch else None
+    spare = torch.empty(h.shape[0], w.shape[0], dtype=torch.float32, device=h.device)
+    product = spare.view(-1).view(h.dtype)[:spare.numel()].view(spare.shape)
+    return torch.mm(h, w.T, out=product).float(), spare
 
 
 class _FusedLinearLogps(torch.autograd.Function):
-    """logp[t] = log softmax(h[t] @ W^T)[label[t]], chunked; saves only h, W, labels and logsumexp."""
+    """logp[t] = log softmax(h[t] @ W^T)[label[t]], chunked; saves only h, W, labels and logsumexp; fills the
+    per-token `stats` slots (empty_stats) from the same chunks."""
 
     @staticmethod
     def forward(ctx, hidden: torch.Tensor, weight: torch.Tensor, labels: torch.Tensor, dtype: torch.dtype,
-                stats: dict | None = None):
+                stats: dict[str, torch.Tensor] | None = None):
         chunk = max(64, CHUNK_ELEMENTS // weight.shape[0])
+        stats = stats or {}
+        spare = "entropy" in stats or "log_sum_sq_probs" in stats
         w = weight.to(dtype)
         out = torch.empty(labels.shape, dtype=torch.float32, device=hidden.device)
         lse = torch.empty_like(out)
-        if stats is not None:
-            stats.update({k: torch.empty_like(out) for k in TOKEN_STATS})
         for i in range(0, labels.numel(), chunk):
-            logits = (hidden[i:i + chunk].to(dtype) @ w.T).float()
-            lse[i:i + chunk] = logits.logsumexp(-1)
-            out[i:i + chunk] = logits.gather(-1, labels[i:i + chunk, None]).squeeze(-1) - lse[i:i + chunk]
-            if stats is not None:
-                _chunk_stats(logits, lse[i:i + chunk], labels[i:i + chunk], stats, slice(i, i + chunk))
+            rows = slice(i, i + chunk)
+            logits, scratch = _head_logits(hidden[rows].to(dtype), w, spare)
+            out[rows], lse[rows] = _chunk_logps(logits, labels[rows], stats, rows, scratch)
         ctx.save_for_backward(hidden, weight, labels, lse)
         ctx.dtype, ctx.chunk = dtype, chunk
         return out
@@ -299,21 +341,22 @@ def shared_lengths(completion_mask: torch.Tensor) -> torch.Tensor:
 
 
 def sequence_parts(model: torch.nn.Module, input_ids: torch.Tensor, attention_mask: torch.Tensor,
-                   completion_mask: torch.Tensor, shared: torch.Tensor | None = None, stats: bool = False,
+                   completion_mask: torch.Tensor, shared: torch.Tensor | None = None, stats: Collection[str] = (),
                    fused: bool | None = None) -> SequenceParts:
     """sequence_logps plus, from the same forward and the same chunks, the tail past `shared` response tokens per
-    row (when given) and the per-row sums of TOKEN_STATS (when `stats`)."""
+    row (when given) and the per-row sums of the TOKEN_STATS named in `stats` (only those are computed)."""
     inner = _inner(model)
     mask = completion_mask[:, 1:].bool()
     fused = use_fused(inner, fused)
     with hidden_states_out(inner) if fused else contextlib.nullcontext() as weight:
         out = model(input_ids=input_ids, attention_mask=attention_mask, use_cache=False).logits
     pred, labels = out[:, :-1], input_ids[:, 1:]
-    token_stats: dict | None = {} if stats else None
+    picked, picked_labels = pred[mask], labels[mask]
+    token_stats = empty_stats(stats, picked_labels.numel(), mask.device)
     if weight is not None:
-        per_token = _FusedLinearLogps.apply(pred[mask], weight, labels[mask], _compute_dtype(weight), token_stats)
+        per_token = _FusedLinearLogps.apply(picked, weight, picked_labels, _compute_dtype(weight), token_stats)
     else:
-        per_token = _logits_token_values(pred, labels, mask, token_stats)
+        per_token = _logits_token_values(picked, picked_labels, token_stats)
     rows = torch.arange(mask.shape[0], device=mask.device)[:, None].expand_as(mask)[mask]
 
     def row_sum(values: torch.Tensor) -> torch.Tensor:
@@ -323,27 +366,25 @@ def sequence_parts(model: torch.nn.Module, input_ids: torch.Tensor, attention_ma
     if shared is not None:
         past = (mask.cumsum(-1) > shared.to(mask.device)[:, None])[mask]
         parts.tail = row_sum(per_token * past)
-    if token_stats is not None:
-        parts.stats = {k: row_sum(v) for k, v in token_stats.items()}
+    parts.stats = {k: row_sum(v) for k, v in token_stats.items()}
     return parts
 
 
-def _logits_token_values(logits: torch.Tensor, labels: torch.Tensor, mask: torch.Tensor,
-                         stats: dict | None) -> torch.Tensor:
-    """The logits path: per-token log-probs at masked positions (and TOKEN_STATS into `stats`, no gradient)."""
-    picked, picked_labels = logits[mask], labels[mask]
-    values = token_logps(picked, picked_labels)
-    if stats is not None:
-        stats.update({k: torch.empty(picked_labels.shape, device=logits.device) for k in TOKEN_STATS})
+def _logits_token_values(logits: torch.Tensor, labels: torch.Tensor, stats: dict[str, torch.Tensor],
+                         chunk: int = 1024) -> torch.Tensor:
+    """The logits path: per-token log-probs of (tokens, vocab) logits, and the `stats` slots filled (no gradient)."""
+    values = token_logps(logits, labels)
+    if stats:
         with torch.no_grad():
-            for i in range(0, picked_labels.numel(), 1024):
-                block = picked[i:i + 1024].float()
-                _chunk_stats(block, block.logsumexp(-1), picked_labels[i:i + 1024], stats, slice(i, i + 1024))
+            for i in range(0, labels.numel(), chunk):
+                rows = slice(i, i + chunk)
+                _chunk_logps(logits[rows].to(torch.float32, copy=True), labels[rows], stats, rows)
     return values
 
 
 def view_parts(model: torch.nn.Module, batch: dict[str, torch.Tensor], ld: bool = False,
-               stats: bool = False) -> SequenceParts:
-    """sequence_parts of the x view of a collated batch; `ld`: the tails past each pair's shared length."""
+               stats: Collection[str] = ()) -> SequenceParts:
+    """sequence_parts of the x view of a collated batch; `ld`: the tails past each pair's shared length; `stats`:
+    the TOKEN_STATS wanted."""
     shared = shared_lengths(batch["completion_mask"][:, 1:]) if ld else None
     return sequence_parts(model, batch["input_ids"], batch["attention_mask"], batch["completion_mask"], shared, stats)

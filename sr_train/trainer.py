@@ -21,7 +21,15 @@ from sr_train.artifacts.errors import UserError
 from sr_train.artifacts.files import append_jsonl
 from sr_train.artifacts.models import is_peft, save_plain
 from sr_train.artifacts.runs import checkpoint_name, merged_dir
-from sr_train.logps import NumericPath, SequenceParts, aug_view_logps, numeric_path, view_logps, view_parts
+from sr_train.logps import (
+    DIAGNOSTICS,
+    NumericPath,
+    SequenceParts,
+    aug_view_logps,
+    numeric_path,
+    view_logps,
+    view_parts,
+)
 from sr_train.losses import LossOutput, LossParams, PairLogps, compute_loss, get_spec, needs_aug_view
 from sr_train.spo import SpoSettings, spo_loss, spo_scores
 
@@ -233,11 +241,17 @@ class PreferenceTrainer(MetricsTrainer):
         ld = full - (1 - self.ld_alpha) * tail
         return ld[:n], ld[n:]
 
+    def wanted_stats(self) -> tuple[str, ...]:
+        """The per-token stats the policy's forward computes: TRL's diagnostics with token_stats, WPO's
+        log sum p^2 with use_weighting, nothing else."""
+        return (DIAGNOSTICS if self.token_stats else ()) + (("log_sum_sq_probs",) if self.use_weighting else ())
+
     def _policy_view(self, model, inputs) -> tuple[torch.Tensor, torch.Tensor, SequenceParts | None]:
         """(log-probs the loss reads, lengths, the forward's parts when LD-DPO / WPO / diagnostics need them)."""
-        if self.ld_alpha is None and not self.use_weighting and not self.token_stats:
+        stats = self.wanted_stats()
+        if self.ld_alpha is None and not stats:
             return *view_logps(model, inputs), None
-        parts = view_parts(model, inputs, ld=self.ld_alpha is not None, stats=self.use_weighting or self.token_stats)
+        parts = view_parts(model, inputs, ld=self.ld_alpha is not None, stats=stats)
         logps = parts.logps if self.ld_alpha is None else parts.logps - (1 - self.ld_alpha) * parts.tail
         return logps, parts.lengths, parts
 
@@ -278,7 +292,7 @@ class PreferenceTrainer(MetricsTrainer):
             self._add_spo(model, inputs, out, pair)
         loss = out.losses.mean()
         self._record(out, pair, inputs)
-        if parts is not None and parts.stats and self.token_stats:
+        if self.token_stats:
             self._record_token_stats(parts, n)
         return (loss, out) if return_outputs else loss
 

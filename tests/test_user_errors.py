@@ -56,6 +56,29 @@ def test_bad_settings_are_refused_in_dry_run_naming_file_and_key(tmp_path, capsy
     assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
 
 
+@pytest.mark.parametrize("text,message", [
+    ("model: m\n  data: [d\n", "c.yaml:2: not valid YAML"),
+    ("- model\n- data\n", "c.yaml: a config must be a mapping of key: value, got a list"),
+])
+def test_a_yaml_that_is_not_a_mapping_is_one_line_from_both_readers(tmp_path, capsys, text, message):
+    """sr-train --config and the pipeline config share one YAML reader: missing file, bad YAML (its line) and a
+    top level other than a mapping are one line naming the file, each reader raising its own error type."""
+    from bench.pipeline.config import PipelineError, load_config
+    from sr_train.config import ConfigError, load_yaml
+
+    path = yaml_file(tmp_path, text)
+    assert main(["--config", str(path), "--dry-run"]) == 2
+    err = capsys.readouterr().err
+    assert message.replace("c.yaml", str(path)) in err and len(err.strip().splitlines()) == 1
+    with pytest.raises(PipelineError, match=message.replace("a config", "a pipeline config").replace(".", r"\.")):
+        load_config(path)
+    with pytest.raises(ConfigError, match=f"{tmp_path / 'none.yaml'}: no such config"):
+        load_yaml(str(tmp_path / "none.yaml"))
+    with pytest.raises(PipelineError, match="none.yaml: no such pipeline config"):
+        load_config(tmp_path / "none.yaml")
+    assert load_yaml(str(yaml_file(tmp_path, "# nothing\n", "empty.yaml"))) == {}
+
+
 def test_bad_flags_are_one_line(capsys):
     with pytest.raises(SystemExit) as exit_:
         main(["--model", "m", "--data", "d", "--learning-rate", "abc"])

@@ -15,8 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from sr_train.artifacts.files import read_yaml_mapping
 from sr_train.artifacts.runs import final_dir
 from sr_train.config import TrainConfig, typed_fields, unknown_fields
 from sr_train.losses import get_spec
@@ -143,15 +142,7 @@ def _train_config(fields: dict, where: str) -> TrainConfig:
 def load_config(path: str | Path) -> PipelineConfig:
     """Read and check a pipeline YAML: unknown keys and invalid sr-train fields are errors naming the file."""
     path = str(path)
-    try:
-        with open(path, encoding="utf-8") as f:
-            raw = yaml.safe_load(f) or {}
-    except FileNotFoundError:
-        raise PipelineError(f"{path}: no such config") from None
-    except yaml.YAMLError as e:
-        raise PipelineError(f"{path}: not valid YAML ({e})") from None
-    if not isinstance(raw, dict):
-        raise PipelineError(f"{path}: a pipeline config is a mapping")
+    raw = read_yaml_mapping(path, "pipeline config", PipelineError)
     unknown = sorted(set(raw) - TOP_KEYS)
     if unknown:
         raise PipelineError(f"{path}: unknown key(s) {', '.join(unknown)} (known: {', '.join(sorted(TOP_KEYS))})")

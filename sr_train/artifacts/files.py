@@ -1,4 +1,4 @@
-"""Atomic file writes and JSONL helpers shared by the trainer and the harness."""
+"""Atomic file writes, JSON / JSONL / YAML readers shared by the trainer and the harness."""
 
 from __future__ import annotations
 
@@ -9,6 +9,10 @@ import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
+
+import yaml
+
+from sr_train.artifacts.errors import UserError
 
 
 def current_umask() -> int:
@@ -89,6 +93,26 @@ def read_json(path: str | os.PathLike, kind: type = dict) -> Any:
     if not isinstance(obj, kind):
         raise ValueError(f"{path}: expected a JSON {'object' if kind is dict else kind.__name__}")
     return obj
+
+
+def read_yaml_mapping(path: str | os.PathLike, what: str = "config",
+                      error: type[Exception] = UserError) -> dict[str, Any]:
+    """The mapping a YAML file holds ({} for an empty file). A missing file, invalid YAML (with its line) or any
+    other top level raises `error` naming the file; `what` names the kind of file in the message."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            raw = yaml.safe_load(f)
+    except FileNotFoundError:
+        raise error(f"{path}: no such {what}") from None
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
+        raise error(f"{where}: not valid YAML ({getattr(e, 'problem', None) or e})") from None
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise error(f"{path}: a {what} must be a mapping of key: value, got a {type(raw).__name__}")
+    return raw
 
 
 def content_sha256(path: str | os.PathLike) -> str | None:
