@@ -145,19 +145,33 @@ class _FusedLinearLogps(torch.autograd.Function):
         dtype, chunk = ctx.dtype, ctx.chunk
         w = weight.to(dtype)
         grad_h = torch.empty_like(hidden) if ctx.needs_input_grad[0] else None
-        grad_w = torch.zeros(weight.shape, dtype=torch.float32, device=weight.device) if ctx.needs_input_grad[1] \
-            else None
+        grad_w = None
         for i in range(0, labels.numel(), chunk):
-            h = hidden[i:i + chunk].to(dtype)
-            # d logp / d logits = onehot(label) - softmax; scaled by the incoming gradient
-            g = -torch.exp((h @ w.T).float() - lse[i:i + chunk, None])
-            g.scatter_add_(-1, labels[i:i + chunk, None], torch.ones_like(g[:, :1]))
-            g = (g * grad_out[i:i + chunk, None]).to(dtype)
+            rows = slice(i, i + chunk)
+            h = hidden[rows].to(dtype)
+            g = _logits_grad(h, w, lse[rows], labels[rows], grad_out[rows])
             if grad_h is not None:
-                grad_h[i:i + chunk] = (g @ w).to(hidden.dtype)
-            if grad_w is not None:
-                grad_w += (g.T @ h).float()
+                grad_h[rows] = (g @ w).to(hidden.dtype)
+            if ctx.needs_input_grad[1]:
+                part = (g.T @ h).float()
+                grad_w = part if grad_w is None else grad_w.add_(part)
+        if grad_w is None and ctx.needs_input_grad[1]:
+            grad_w = torch.zeros(weight.shape, dtype=torch.float32, device=weight.device)
         return grad_h, None if grad_w is None else grad_w.to(weight.dtype), None, None, None
+
+
+def _logits_grad(h: torch.Tensor, w: torch.Tensor, lse: torch.Tensor, labels: torch.Tensor,
+                 grad_out: torch.Tensor) -> torch.Tensor:
+    """d loss / d logits of one chunk, (onehot(label) - softmax(h @ w^T)) * grad_out, in h's dtype. Every
+    full-vocabulary pass is in place on one float32 buffer, and the narrow result reuses the product's buffer: one
+    float32 and one narrow allocation per chunk (each fresh allocation of this size costs page faults on the CPU)."""
+    product = h @ w.T
+    g = product.float()
+    g.sub_(lse[:, None]).exp_().mul_(-grad_out[:, None])
+    g.scatter_add_(-1, labels[:, None], grad_out[:, None].to(g.dtype))
+    if product.dtype == g.dtype:
+        return g
+    return product.copy_(g)
 
 
 def _sharded(head: torch.nn.Linear) -> bool:
