@@ -97,6 +97,7 @@ def test_step_zero_training_logs_and_report_through_the_cli(lora_run, tmp_path, 
     assert main(["science", "report", "--out", str(out), "--readme", str(readme)]) == 0
     text = readme.read_text(encoding="utf-8")
     assert "| sr-dpo-s0/step-0 | 6 | 0 | 0 | yes |" in text
+    assert f"in {int(h[1] == 0.0)} of 1 runs; sr-dpo-s0 {h[1]:.3g}." in text  # the log's step 1, before an update
     assert f"| sr-dpo-s0 | 4 | {h[1]:.2f} → {h[4]:.2f} |" in text
     assert f"| sr-dpo | 1 | {wall['value']:.1f} |" in text and text.endswith(f"{END}\nkept\n")
     assert "C6: not yet run" in text
@@ -140,3 +141,20 @@ def test_winogrande_items_through_lm_eval(tmp_path, monkeypatch, capsys):
     (tmp_path / "runs" / "dpo-s0" / "run_config.json").write_text(json.dumps({"model": str(folder)}))
     assert main(["science", "winogrande", "--model", str(adapter), "--out", str(out)]) == 2
     assert "adapter-only checkpoint" in capsys.readouterr().err
+
+
+def test_an_unfinished_run_renders_as_such(tmp_path):
+    from bench.science import render
+    from bench.science.training import collect_training
+
+    run = tmp_path / "runs" / "dpo-s1"
+    run.mkdir(parents=True)
+    (run / "run_config.json").write_text(json.dumps({"loss": "dpo", "beta": 0.1, "seed": 1, "batch_size": 8}))
+    (run / "metrics.jsonl").write_text("".join(json.dumps(
+        {"step": s, "loss": 0.69, "refine/marginal": 0.5 * s, "rewards/accuracies": 0.25 * s, "num_tokens": 100 * s,
+         "perf/tokens_per_s": 50.0, "tuples_seen": 8 * s}) + "\n" for s in (1, 2)))
+    collect_training(run, tmp_path / "out")
+    text = render.render(claims.analyse(tmp_path / "out"), stamp="now")
+    assert "| dpo-s1 (unfinished) | 2 | 0.50 → 1.00 | – | 25 → 50 |" in text
+    assert "not yet run (unfinished: dpo-s1)." in text  # no wall time for a run still training
+    assert "h exactly 0 in 0 of 1 runs; dpo-s1 0.5." in text

@@ -102,7 +102,7 @@ def tables(a: Analysis) -> list[str]:
     else:
         out.append(NOT_RUN + ".")
     out += ["", "### Step-0 check (each run's starting model against itself; registered: exactly 0)", ""]
-    out += step_zero_lines(a.step_zero)
+    out += step_zero_lines(a.step_zero, a.training)
     out += ["", "### Training curves (training-batch h and h_p from metrics.jsonl, descriptive)", ""]
     out += curve_lines(a.training)
     out += ["", "### Wall time per family (Table 5 analogue, descriptive)", ""]
@@ -117,14 +117,26 @@ def tables(a: Analysis) -> list[str]:
     return out
 
 
-def step_zero_lines(checks: list[dict[str, Any]]) -> list[str]:
+def step_zero_lines(checks: list[dict[str, Any]], training: list[dict[str, Any]]) -> list[str]:
+    out = step_one_lines(training)
     if not checks:
-        return [NOT_RUN + "."]
-    out = ["| model | pairs | max \\|Δ\\| = max \\|β·h\\| | max \\|Δ_π\\| = max \\|β·h_p\\| | exactly 0 |",
+        return [NOT_RUN + "."] + ([""] + out if out else [])
+    out = [*out, *([""] if out else []), "| model | pairs | max \\|Δ\\| = max \\|β·h\\| | max \\|Δ_π\\| = max \\|β·h_p\\| | exactly 0 |",
            "| --- | ---: | ---: | ---: | --- |"]
     out += [f"| {c['model']} | {c['pairs']} | {c['max_naive']:.3g} | {c['max_delta_pi']:.3g} | "
             f"{'yes' if c['exact_zero'] else '**no**'} |" for c in checks]
     return out
+
+
+def step_one_lines(training: list[dict[str, Any]]) -> list[str]:
+    """The training log's own view of step 0: step 1's batch is scored before any update (policy = reference)."""
+    first = [(t["run"], t["h"][1]) for t in training if 1 in t["h"]]
+    if not first:
+        return []
+    zero = sum(h == 0.0 for _, h in first)
+    return [f"Training batch at step 1 (scored before the first update, so π = π_ref; `refine/marginal` in "
+            f"metrics.jsonl): h exactly 0 in {zero} of {len(first)} runs; "
+            + ", ".join(f"{run} {h:.3g}" for run, h in first) + "."]
 
 
 CURVE_POINTS = (1, 16, 32)  # and each run's last logged step
@@ -153,7 +165,7 @@ def curve_lines(training: list[dict[str, Any]]) -> list[str]:
 def wall_lines(wall: list[dict[str, Any]], training: list[dict[str, Any]]) -> list[str]:
     unfinished = [t["run"] for t in training if not t["finished"]]
     if not wall:
-        return [NOT_RUN + "."] + ([f"Unfinished: {', '.join(unfinished)}."] if unfinished else [])
+        return [NOT_RUN + (f" (unfinished: {', '.join(unfinished)})." if unfinished else ".")]
     out = ["Seconds from each trainer start (cached reference log-probs included; model loading and data preparation "
            "not) to the last logged step, summed over a run's starts; finished runs only.", "",
            "| family | runs | wall time (s, mean) | range (s) | s / step | tokens / s | × dpo |",

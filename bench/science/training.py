@@ -53,7 +53,9 @@ def training_records(run_dir: str | Path) -> list[dict[str, Any]]:
     run_dir = Path(run_dir)
     if not (run_dir / METRICS).is_file():
         raise UserError(f"{run_dir / METRICS}: missing (has {run_dir.name} started training?)")
-    curves = [r for r in run_records(run_dir, EXPERIMENT) if r["metric"] in CURVES]
+    # the run's settings ride once, on the wall-time record, not on every step's
+    curves = [{k: v for k, v in r.items() if k not in ("settings", "extra")}
+              for r in run_records(run_dir, EXPERIMENT) if r["metric"] in CURVES]
     wall = wall_time(read_jsonl(run_dir / METRICS))
     info = run_info(str(run_dir))
     facts = {k: info[k] for k in ("method", "beta", "lambda", "seed") if k in info}
