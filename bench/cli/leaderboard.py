@@ -40,6 +40,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    "folder: $SR_ALIGN_CACHE, else $XDG_CACHE_HOME/sr-align, else ~/.cache/sr-align)")
     p.add_argument("--no-cache", action="store_true", help="do not use lm-eval's request cache")
     p.add_argument("--force", action="store_true", help="recompute tasks that already have results")
+    p.add_argument("--log-samples", action="store_true",
+                   help="keep each item's score in <run>/<task>.json (sr_bench_items: doc_id, doc hash, metric)")
     p.add_argument("--trust-remote-code", action="store_true", help="allow model code from the hub (off by default)")
     p.add_argument("--gpu-memory-utilization", type=float, default=0.9, help="vllm backend (default: 0.9)")
     p.add_argument("--base-url", default=None, help="local-completions: e.g. http://127.0.0.1:8000/v1/completions")

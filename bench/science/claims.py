@@ -8,6 +8,7 @@ from the beta grid's best dev accuracy (ties: the smaller beta) and seeds 1 and 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +22,9 @@ from bench.science.store import StoreError, read_results
 SEEDS = (0, 1, 2)
 TEST, DEV, TRANSFER, EXACT, MARGINS, WINOGRANDE = ("sciq_test", "sciq_dev", "obqa_transfer", "sciq_test_em",
                                                    "heldout_margins", "winogrande_items")
+TRAINING = "training"  # bench.science.training: per-step curves and wall time of each run
+H, H_P, REWARD_ACC, WALL = "refine/marginal", "refine/margin_aug", "rewards/accuracies", "wall_seconds"
+STEP_ZERO = "step-0"  # models.step_zero: a run's starting model under its settings
 BETA_GRID = {0.025: "dpo-beta0.025-s0", 0.05: "dpo-beta0.05-s0", 0.1: "dpo-s0", 0.2: "dpo-beta0.2-s0",
              0.4: "dpo-beta0.4-s0"}
 MDD = {"C1": 0.049, "C2": 0.049, "C3": 0.049, "C4": 0.10, "C5": 0.05}
@@ -42,7 +46,7 @@ class Results:
     def __init__(self, root: str | Path):
         self.root = Path(root)
         self.records: dict[str, dict[str, list[dict]]] = {}
-        for task in (TEST, DEV, TRANSFER, EXACT, MARGINS, WINOGRANDE):
+        for task in (TEST, DEV, TRANSFER, EXACT, MARGINS, WINOGRANDE, TRAINING):
             folder = self.root / task
             files = sorted(folder.glob("*.jsonl")) if folder.is_dir() else []
             by_label: dict[str, list[dict]] = {}
@@ -207,6 +211,12 @@ class Analysis:
     secondary: list[dict[str, Any]]
     curves: list[dict[str, Any]] = field(default_factory=list)
     """The mechanism along training (mechanism_curves)."""
+    step_zero: list[dict[str, Any]] = field(default_factory=list)
+    """The step-0 check per run (step_zero_checks)."""
+    training: list[dict[str, Any]] = field(default_factory=list)
+    """Training-batch curves and wall time per run (training_runs)."""
+    wall: list[dict[str, Any]] = field(default_factory=list)
+    """Wall time per family of finished runs (wall_by_family)."""
 
 
 def model_table(res: Results) -> dict[str, dict[str, float]]:
@@ -258,7 +268,9 @@ def analyse(root: str | Path) -> Analysis:
                               "ci95": [extra.estimate.ci95.low, extra.estimate.ci95.high], "n": extra.estimate.n,
                               "d": extra.detail.get("d")})
     star, accs = beta_star(res)
-    return Analysis(verdicts, star, accs, tuned_note, model_table(res), secondary, mechanism_curves(res))
+    training = training_runs(res)
+    return Analysis(verdicts, star, accs, tuned_note, model_table(res), secondary, mechanism_curves(res),
+                    step_zero_checks(res), training, wall_by_family(training))
 
 
 def mechanism_curves(res: Results) -> list[dict[str, Any]]:
@@ -274,3 +286,60 @@ def mechanism_curves(res: Results) -> list[dict[str, Any]]:
                         "rho_naive": stats.spearman(dn[0], gap), "acc_h_p": float((dp > 0).mean()),
                         "acc_h": float((dn > 0).mean())})
     return out
+
+
+def step_zero_checks(res: Results) -> list[dict[str, Any]]:
+    """The registered step-0 check: each run's starting model against itself (`<run>/step-0` margin records);
+    max |Δ| = max |β·h| and max |Δ_π| = max |β·h_p| over the pairs must both be exactly 0."""
+    out = []
+    for label, rows in sorted(res.records[MARGINS].items()):
+        if label.rsplit("/", 1)[-1] != STEP_ZERO:
+            continue
+        naive = max(abs(r["extra"]["beta"] * r["value"]) for r in rows)
+        prompted = max(abs(r["extra"]["beta"] * r["extra"]["h_p"]) for r in rows)
+        out.append({"model": label, "pairs": len(rows), "max_naive": naive, "max_delta_pi": prompted,
+                    "exact_zero": naive == 0.0 and prompted == 0.0})
+    return out
+
+
+def family_of(run: str) -> str:
+    """`sr-dpo-s1` -> `sr-dpo`: the run name without its seed."""
+    return re.sub(r"-s\d+$", "", run)
+
+
+def training_runs(res: Results) -> list[dict[str, Any]]:
+    """Per run: training-batch h, h_p and reward accuracy by step, and its wall-time record's facts."""
+    out = []
+    for run, rows in sorted(res.records[TRAINING].items()):
+        series: dict[str, dict[int, float]] = {}
+        wall = None
+        for r in rows:
+            if r["metric"] == WALL:
+                wall = r
+            else:
+                series.setdefault(r["metric"], {})[r["step"]] = r["value"]
+        extra = wall["extra"] if wall else {}
+        out.append({"run": run, "family": family_of(run), "h": series.get(H, {}), "h_p": series.get(H_P, {}),
+                    "accuracy": series.get(REWARD_ACC, {}), "steps": wall["step"] if wall else None,
+                    "finished": bool(extra.get("finished")), "seconds": wall["value"] if wall else None,
+                    "starts": extra.get("starts"), "tokens_per_s": extra.get("tokens_per_s")})
+    return out
+
+
+def wall_by_family(training: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Mean wall time (and its range, seconds per step, tokens/s) over each family's finished runs; the ratio to
+    dpo's mean when dpo has finished runs."""
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for t in training:
+        if t["finished"] and t["seconds"]:
+            groups.setdefault(t["family"], []).append(t)
+    out = []
+    for name, runs in groups.items():
+        secs = [t["seconds"] for t in runs]
+        out.append({"family": name, "runs": len(runs), "seconds": float(np.mean(secs)), "min": min(secs),
+                    "max": max(secs), "per_step": float(np.mean([t["seconds"] / t["steps"] for t in runs])),
+                    "tokens_per_s": float(np.mean([t["tokens_per_s"] for t in runs]))})
+    dpo = next((f["seconds"] for f in out if f["family"] == "dpo"), None)
+    for f in out:
+        f["vs_dpo"] = f["seconds"] / dpo if dpo else None
+    return sorted(out, key=lambda f: f["family"])

@@ -35,7 +35,7 @@ QUESTIONS = 200  # the registered subset: pairs of the first 200 held-out questi
 
 def run_view_settings(em: EvalModel) -> tuple[TokenizeSettings, NumericPath, float]:
     """How the model's run tokenised pairs, its numeric path, and its beta (from run_config.json)."""
-    cfg = read_run_config(run_dir_of(em.path))
+    cfg = read_run_config(em.run_dir or run_dir_of(em.path))
     prompt = cfg.get("quality_prompt_used") or cfg.get("quality_prompt") or QUALITY_PROMPT
     tok = TokenizeSettings(int(cfg.get("max_length", 512)), int(cfg.get("max_prompt_length", 256)),
                            cfg.get("template", "auto"), prompt, cfg.get("prompt_join", "{p} {x}"))
@@ -62,13 +62,14 @@ def base_logps(base: EvalModel, examples: list[dict], pad_id: int, settings: dic
 def evaluate_margins(em: EvalModel, pairs_file: str | Path, out: str | Path, *, questions: int | None = QUESTIONS,
                      batch_size: int = 16, device: str = "cpu", base: str | None = None) -> list[dict[str, Any]]:
     """h and h_p of one trained model (final or checkpoint) on the pairs of the first `questions` questions of
-    `pairs_file`; records to <out>/heldout_margins/<label>.jsonl. `base`: the starting model (default: the run's)."""
+    `pairs_file`; records to <out>/heldout_margins/<label>.jsonl. `base`: the starting model (default: the run's).
+    A run's step 0 (models.step_zero) is the starting model against itself: the registered check that h = h_p = 0."""
     if not em.info:
         raise UserError(f"{em.path}: not a sr-train run's model (no run_config.json above it); margins need the "
                         "run's quality prompt and numeric path")
     pairs = load_heldout_pairs(pairs_file, questions)
     tok_settings, path, beta = run_view_settings(em)
-    start = describe(base or starting_model(run_dir_of(em.path)), "start")
+    start = describe(base or starting_model(Path(em.run_dir or run_dir_of(em.path))), "start")
     settings = {"tokenize": vars(tok_settings), "pairs": file_sha256(pairs_file), "questions": questions}
     key = settings_key({"identity": em.identity(), "start": start.identity(), "numeric": path.key(), **settings})
     target = result_path(out, TASK, em.label)

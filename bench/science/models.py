@@ -1,6 +1,7 @@
 """What a model to evaluate is: a plain HF folder (the base, a run's final/, a merged checkpoint) or a LoRA
-checkpoint-N/ holding only the adapter (runs with `save_merged: false`), which loads onto the run's starting model.
-Its label, the run facts records carry, and its content identity (the key of its result files)."""
+checkpoint-N/ holding only the adapter (runs with `save_merged: false`), which loads onto the run's starting model,
+or a run's step 0 (its starting model under the run's settings: the step-0 check). Its label, the run facts records
+carry, and its content identity (the key of its result files)."""
 
 from __future__ import annotations
 
@@ -35,6 +36,8 @@ class EvalModel:
     """The starting model an adapter-only checkpoint loads onto (None for a plain model)."""
     info: dict[str, Any] = field(default_factory=dict)
     settings: dict[str, Any] = field(default_factory=dict)
+    run_dir: str | None = None
+    """The sr-train run whose settings apply (step 0: the starting model lies elsewhere); None: the path's own."""
 
     def identity(self) -> dict[str, Any]:
         """Content identity of the weights (and of the base under an adapter)."""
@@ -79,6 +82,13 @@ def describe(model: str, label: str | None = None) -> EvalModel:
                      run_settings(str(path)))
 
 
+def step_zero(run_dir: Path, run: str) -> EvalModel:
+    """A run's starting model as its step 0 (`<run>/step-0`): the run's facts and settings, step 0."""
+    start = describe(starting_model(run_dir), f"{run}/step-0")
+    info = {**run_info(str(run_dir)), "step": 0, "tuples_seen": 0}
+    return EvalModel(start.label, start.path, start.base, info, run_settings(str(run_dir)), str(run_dir))
+
+
 def load(em: EvalModel, device: str | torch.device = "cpu") -> tuple[torch.nn.Module, Any]:
     """The model in eval mode on `device`, float32 weights, and its tokenizer (the base's under an adapter when
     the checkpoint kept none)."""
@@ -95,12 +105,15 @@ def load(em: EvalModel, device: str | torch.device = "cpu") -> tuple[torch.nn.Mo
 def select(models: list[str] = (), runs: list[str] = (), runs_dir: str = "runs/science",
            checkpoints: list[int] = (), base: str | None = None) -> list[EvalModel]:
     """The models a step evaluates: `base` (labelled `base`), explicit model paths, and for each run name under
-    `runs_dir` its final/ and the asked checkpoint-N folders (missing ones are an error naming the folder)."""
+    `runs_dir` its final/ and the asked checkpoint-N folders (missing ones are an error naming the folder); step 0
+    is the run's starting model (step_zero)."""
     out = [describe(base, "base")] if base else []
     out += [describe(m) for m in models]
     for run in runs:
         run_dir = Path(runs_dir) / run
-        folders = [run_dir / "final", *(run_dir / f"checkpoint-{n}" for n in checkpoints)]
+        folders = [run_dir / "final", *(run_dir / f"checkpoint-{n}" for n in checkpoints if n != 0)]
+        if 0 in checkpoints:
+            out.append(step_zero(run_dir, run))
         for folder in folders:
             if not folder.is_dir():
                 raise UserError(f"{folder}: no such folder (has {run} been trained?)")

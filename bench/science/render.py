@@ -101,6 +101,12 @@ def tables(a: Analysis) -> list[str]:
                 f"{fmt(c['acc_h'])} |" for c in a.curves]
     else:
         out.append(NOT_RUN + ".")
+    out += ["", "### Step-0 check (each run's starting model against itself; registered: exactly 0)", ""]
+    out += step_zero_lines(a.step_zero, a.training)
+    out += ["", "### Training curves (training-batch h and h_p from metrics.jsonl, descriptive)", ""]
+    out += curve_lines(a.training)
+    out += ["", "### Wall time per family (Table 5 analogue, descriptive)", ""]
+    out += wall_lines(a.wall, a.training)
     out += ["", "### Every evaluated model (means, %)", ""]
     if a.models:
         cols = ["A1", "A1 acc_norm", "A1 pairwise", "A1 dev", "A2", "A3", "WinoGrande"]
@@ -108,6 +114,67 @@ def tables(a: Analysis) -> list[str]:
         out += [f"| {label} | " + " | ".join(fmt(m.get(c)) for c in cols) + " |" for label, m in a.models.items()]
     else:
         out.append(NOT_RUN + ".")
+    return out
+
+
+def step_zero_lines(checks: list[dict[str, Any]], training: list[dict[str, Any]]) -> list[str]:
+    out = step_one_lines(training)
+    if not checks:
+        return [NOT_RUN + "."] + ([""] + out if out else [])
+    out = [*out, *([""] if out else []), "| model | pairs | max \\|Δ\\| = max \\|β·h\\| | max \\|Δ_π\\| = max \\|β·h_p\\| | exactly 0 |",
+           "| --- | ---: | ---: | ---: | --- |"]
+    out += [f"| {c['model']} | {c['pairs']} | {c['max_naive']:.3g} | {c['max_delta_pi']:.3g} | "
+            f"{'yes' if c['exact_zero'] else '**no**'} |" for c in checks]
+    return out
+
+
+def step_one_lines(training: list[dict[str, Any]]) -> list[str]:
+    """The training log's own view of step 0: step 1's batch is scored before any update (policy = reference)."""
+    first = [(t["run"], t["h"][1]) for t in training if 1 in t["h"]]
+    if not first:
+        return []
+    zero = sum(h == 0.0 for _, h in first)
+    return [f"Training batch at step 1 (scored before the first update, so π = π_ref; `refine/marginal` in "
+            f"metrics.jsonl): h exactly 0 in {zero} of {len(first)} runs; "
+            + ", ".join(f"{run} {h:.3g}" for run, h in first) + "."]
+
+
+CURVE_POINTS = (1, 16, 32)  # and each run's last logged step
+
+
+def _series(values: dict[int, float], last: int | None, spec: str = ".2f") -> str:
+    steps = [s for s in (*CURVE_POINTS, last) if s is not None and s in values]
+    return " → ".join(format(values[s], spec) for s in dict.fromkeys(steps)) if steps else "–"
+
+
+def curve_lines(training: list[dict[str, Any]]) -> list[str]:
+    if not training:
+        return [NOT_RUN + "."]
+    out = [f"Means over each logged step's batch; values at steps {', '.join(map(str, CURVE_POINTS))} and the last "
+           "logged step. h_p is logged by runs with the p+x view only (sr-* with `refine: prompt`).", "",
+           "| run | last step | h | h_p | reward accuracy % |", "| --- | ---: | --- | --- | --- |"]
+    for t in training:
+        acc = {s: 100 * v for s, v in t["accuracy"].items()}
+        state = "" if t["finished"] else " (unfinished)"
+        out.append(f"| {t['run']}{state} | {t['steps'] if t['steps'] is not None else '–'} | "
+                   f"{_series(t['h'], t['steps'])} | {_series(t['h_p'], t['steps'])} | "
+                   f"{_series(acc, t['steps'], '.0f')} |")
+    return out
+
+
+def wall_lines(wall: list[dict[str, Any]], training: list[dict[str, Any]]) -> list[str]:
+    unfinished = [t["run"] for t in training if not t["finished"]]
+    if not wall:
+        return [NOT_RUN + (f" (unfinished: {', '.join(unfinished)})." if unfinished else ".")]
+    out = ["Seconds from each trainer start (cached reference log-probs included; model loading and data preparation "
+           "not) to the last logged step, summed over a run's starts; finished runs only.", "",
+           "| family | runs | wall time (s, mean) | range (s) | s / step | tokens / s | × dpo |",
+           "| --- | ---: | ---: | --- | ---: | ---: | ---: |"]
+    out += [f"| {f['family']} | {f['runs']} | {f['seconds']:.1f} | {f['min']:.1f}–{f['max']:.1f} | "
+            f"{f['per_step']:.2f} | {f['tokens_per_s']:.0f} | "
+            f"{'–' if f['vs_dpo'] is None else format(f['vs_dpo'], '.2f')} |" for f in wall]
+    if unfinished:
+        out += ["", f"Unfinished (not in the table): {', '.join(unfinished)}."]
     return out
 
 
