@@ -8,7 +8,7 @@ import os
 import torch
 from transformers import TrainingArguments
 
-from sr_train.artifacts.models import native_bf16
+from sr_train.artifacts.models import bf16_autocast
 from sr_train.config import ConfigError, TrainConfig
 
 
@@ -25,9 +25,7 @@ def batch_layout(cfg: TrainConfig, world_size: int) -> tuple[int, int]:
 
 def use_bf16(cfg: TrainConfig) -> bool:
     """bf16 autocast: as asked, or (auto) where the device runs bf16 matrix work natively (GPU or AMX/AVX512 CPU)."""
-    if cfg.bf16 == "auto":
-        return native_bf16()
-    return cfg.bf16 == "true"
+    return bf16_autocast(cfg.bf16)
 
 
 def under_fsdp(env: dict[str, str] | None = None) -> bool:

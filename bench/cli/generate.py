@@ -7,6 +7,7 @@ import argparse
 from bench.winrate import generate, questions
 from bench.winrate.answers import AnswersError
 from sr_train.artifacts.errors import report as report_error
+from sr_train.artifacts.models import BF16_SETTINGS
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -36,6 +37,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--batch-size", type=int, default=8, help="questions per generate() call (default: 8)")
     p.add_argument("--limit", type=int, default=None, help="only the first N questions")
     p.add_argument("--dtype", default="auto", help="auto, float32, bfloat16 or float16 (default: auto)")
+    p.add_argument("--bf16", choices=BF16_SETTINGS, default="false",
+                   help="bf16 autocast of the hf backend's forward over the loaded weights: auto (where the device "
+                   "runs bf16 matrix work natively: a bf16 GPU, an AMX / AVX512-BF16 CPU), true, false (default: "
+                   "false; recorded in each row, and a file made the other way is not resumed)")
     p.set_defaults(func=main)
 
 
@@ -47,7 +52,7 @@ def main(args: argparse.Namespace) -> int:
             temperature=args.temperature, top_p=args.top_p, batch_size=args.batch_size, seed=args.seed,
             model_name=args.model_name, dtype=args.dtype, top_k=args.top_k, min_p=args.min_p,
             repetition_penalty=args.repetition_penalty, template=args.template,
-            category_temperatures=args.category_temperatures,
+            category_temperatures=args.category_temperatures, bf16=args.bf16,
         )
     except (AnswersError, questions.QuestionError, FileNotFoundError, ValueError) as e:
         return report_error("sr-bench generate", e)

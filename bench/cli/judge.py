@@ -13,6 +13,7 @@ from bench.winrate.judges.grader import SingleGrader
 from bench.winrate.judges.llm import JudgeAbort
 from bench.winrate.questions import QuestionError, load_questions, references
 from sr_train.artifacts.errors import report
+from sr_train.artifacts.models import BF16_SETTINGS
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -58,6 +59,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     g.add_argument("--tie-margin", type=float, default=0.0, help="|score A - score B| <= margin is a tie (default: 0)")
     g.add_argument("--rm-batch-size", type=int, default=8, help="conversations per forward pass (default: 8)")
     g.add_argument("--rm-max-length", type=int, default=2048, help="tokens per scored conversation (default: 2048)")
+    g.add_argument("--rm-bf16", choices=BF16_SETTINGS, default="false",
+                   help="bf16 autocast of the reward model's forward: auto (where the device runs bf16 matrix work "
+                   "natively), true, false (default: false; the summary states it as judge.bf16_autocast)")
     p.set_defaults(func=main)
 
 
@@ -66,7 +70,8 @@ def judge_options(args: argparse.Namespace) -> dict[str, Any]:
         return {"concurrency": args.concurrency, "max_retries": args.max_retries, "parse_retries": args.parse_retries,
                 "timeout": args.timeout, "max_tokens": args.max_tokens, "temperature": args.temperature,
                 "cache_path": args.cache or default_cache(), "prices": args.prices, "repeats": args.repeats}
-    return {"tie_margin": args.tie_margin, "batch_size": args.rm_batch_size, "max_length": args.rm_max_length}
+    return {"tie_margin": args.tie_margin, "batch_size": args.rm_batch_size, "max_length": args.rm_max_length,
+            "bf16": args.rm_bf16}
 
 
 def main(args: argparse.Namespace) -> int:

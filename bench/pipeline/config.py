@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from sr_train.artifacts.files import read_yaml_mapping
+from sr_train.artifacts.models import BF16_SETTINGS
 from sr_train.artifacts.runs import final_dir
 from sr_train.config import TrainConfig, typed_fields, unknown_fields
 from sr_train.losses import get_spec
@@ -55,6 +56,16 @@ class WinrateSettings:
     rm_batch_size: int = 8
     rm_max_length: int = 1024
     n_boot: int = 2000
+    bf16: str = "false"
+    """bf16 autocast of generation: auto (where the device runs bf16 natively), true, false."""
+    rm_bf16: str = "false"
+    """bf16 autocast of the reward-model judge's forward: auto, true, false."""
+
+    def check(self, path: str) -> None:
+        for key in ("bf16", "rm_bf16"):
+            if getattr(self, key) not in BF16_SETTINGS:
+                raise PipelineError(f"{path}: winrate.{key} must be one of {', '.join(BF16_SETTINGS)}, "
+                                    f"got {getattr(self, key)!r}")
 
 
 @dataclass
@@ -176,11 +187,13 @@ def load_config(path: str | Path) -> PipelineConfig:
         raise PipelineError(f"{path}: reward_model.loss must be bt (a Bradley-Terry reward model)")
     members = _ensemble(uncertainty, rm_raw, common, model, runs, path) if uncertainty else {}
     expo = _expo(raw, methods, path)
+    winrate = _section(raw, "winrate", WinrateSettings, path)
+    winrate.check(path)
     return PipelineConfig(
         name=name, model=model, runs_dir=runs, results_dir=Path(raw.get("results_dir") or f"results/{name}"),
         reports_dir=Path(raw.get("reports_dir") or f"reports/{name}"), methods=methods, reward_model=reward_model,
         leaderboard=_section(raw, "leaderboard", LeaderboardSettings, path),
-        winrate=_section(raw, "winrate", WinrateSettings, path), source=path, uncertainty=uncertainty,
+        winrate=winrate, source=path, uncertainty=uncertainty,
         members=members, expo=expo)
 
 

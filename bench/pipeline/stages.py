@@ -57,6 +57,7 @@ from bench.winrate.ranking import RANKING_FILE, ranking_records
 from sr_train.artifacts.assets import resolve
 from sr_train.artifacts.extrapolate import ExtrapolationError, extrapolate
 from sr_train.artifacts.files import atomic_write_json, atomic_write_jsonl, content_sha256, file_sha256
+from sr_train.artifacts.models import bf16_autocast
 from sr_train.artifacts.runs import EXPO_FILE, expo_facts, is_trained, slug
 from sr_train.artifacts.settings import differing
 from sr_train.artifacts.weights import weights_id
@@ -238,7 +239,7 @@ def stage_generate(cfg: PipelineConfig) -> bool:
         ran |= not want <= done
         try:
             generate_answers(path, qset, answers, max_new_tokens=w.max_new_tokens, batch_size=w.batch_size,
-                             model_name=run, dtype=w.dtype)
+                             model_name=run, dtype=w.dtype, bf16=w.bf16)
         except AnswersError as e:
             raise PipelineError(f"generate: {e}") from e
     return ran
@@ -263,15 +264,18 @@ def judge_inputs(cfg: PipelineConfig) -> dict[tuple[str, str], dict[str, Any]]:
     w = cfg.winrate
     answers = {m: file_sha256(answers_path(cfg, m)) for m in models(cfg)}
     shared = {"reward_model": weights_id(cfg.final(RM_RUN)), "tie_margin": w.tie_margin,
-              "rm_max_length": w.rm_max_length, "n_boot": w.n_boot}
+              "rm_max_length": w.rm_max_length, "n_boot": w.n_boot, "rm_bf16_autocast": bf16_autocast(w.rm_bf16)}
     return {(a, b): {"answers": {a: answers[a], b: answers[b]}, **shared} for a, b in judge_pairs(cfg)}
+
+
+JUDGED_BEFORE = {"rm_bf16_autocast": False}  # pairs judged before the setting was recorded ran without autocast
 
 
 def _judged_with(summary: Path, inputs: dict[str, Any]) -> bool:
     if not summary.is_file():
         return False
     stored = json.loads(summary.read_text(encoding="utf-8")).get("pipeline_inputs")
-    changed = sorted(differing(stored or {}, inputs))
+    changed = sorted(differing(stored or {}, inputs, before=JUDGED_BEFORE))
     if not changed:
         return True
     tqdm.write(f"[pipeline] {summary.name}: judged again, its inputs changed ({', '.join(changed)})")
@@ -296,7 +300,7 @@ def stage_judge(cfg: PipelineConfig) -> bool:
             return True
         return False
     judge = RewardModelJudge(str(cfg.final(RM_RUN)), tie_margin=w.tie_margin, batch_size=w.rm_batch_size,
-                             max_length=w.rm_max_length, progress=False)
+                             max_length=w.rm_max_length, progress=False, bf16=w.rm_bf16)
     for a, b in tqdm(todo, desc="judge", unit="pair"):
         result = pairwise(answers_path(cfg, a), answers_path(cfg, b), judge, out=out, run=pair_run(a, b),
                           method_a=a, method_b=b, n_boot=w.n_boot, extra_info={"pipeline_inputs": inputs[a, b]})

@@ -19,8 +19,9 @@ from sr_train.artifacts.settings import differing
 
 # Settings that change the answers: rows of one model in one file must agree on them (and on the weights).
 MATCHING = ("max_new_tokens", "temperature", "top_p", "seed", "backend", "dtype", "top_k", "min_p",
-            "repetition_penalty", "template", "category_temperatures")
+            "repetition_penalty", "template", "category_temperatures", "bf16_autocast")
 ADDED_LATER = ("dtype", "top_k", "min_p", "repetition_penalty", "template", "category_temperatures")  # rows written before these were recorded are not checked on them
+BEFORE = {"bf16_autocast": False}  # rows written before bf16 autocast existed ran without it
 
 
 class AnswersError(RuntimeError):
@@ -63,7 +64,7 @@ def answered(rows: list[dict], label: str, set_name: str, decoding: dict[str, An
     for row in rows:
         if row.get("model") != label or row.get("question_set") != set_name:
             continue
-        if diff := differing(row.get("decoding", {}), decoding, MATCHING, ADDED_LATER):
+        if diff := differing(row.get("decoding", {}), decoding, MATCHING, ADDED_LATER, BEFORE):
             raise AnswersError(f"{path} already holds answers of {label} on {set_name} with other decoding "
                                f"settings (file, now): {diff}; use another --out or the same settings")
         if row.get("weights", weights) != weights:

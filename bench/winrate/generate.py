@@ -9,7 +9,10 @@ is appended after the model's OWN first answer.
 Decoding is what was asked and nothing else: every sampling and penalty field is set explicitly (greedy when
 temperature is 0, top_k 0 = off, min_p 0, repetition_penalty 1, no n-gram blocking, ...) and the model's own
 generation_config (which may set repetition_penalty or top_k) is replaced by one holding only its token ids, so
-none of its settings leaks in; each row records the effective settings (`generation`) the backend used. With
+none of its settings leaks in; each row records the effective settings (`generation`) the backend used. `bf16`
+(auto | true | false; hf backend) runs the forward under bf16 autocast over the loaded weights (auto: where the
+device runs bf16 matrix work natively, sr_train.artifacts.models.native_bf16); whether it was on is recorded
+(`decoding.bf16_autocast`) and a file made the other way is not resumed. With
 `category_temperatures='mt-bench'` a question's temperature comes from its category (MT-Bench's rule: writing
 and roleplay 0.7, stem and humanities 0.1, extraction, math, coding and reasoning 0; other categories take
 `temperature`). Rows go to a JSONL file keyed by (model, question_set,
@@ -20,6 +23,7 @@ settings for one model in one file is refused.
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import os
 import sys
@@ -35,7 +39,7 @@ from bench.winrate.answers import AnswersError, answered, read_answers
 from bench.winrate.questions import Question, QuestionSet, as_reference, load_questions
 from sr_train.artifacts.assets import resolve
 from sr_train.artifacts.files import append_jsonl
-from sr_train.artifacts.models import load_model, load_tokenizer, resolve_dtype
+from sr_train.artifacts.models import BF16_SETTINGS, bf16_autocast, load_model, load_tokenizer, resolve_dtype
 from sr_train.artifacts.provenance import now_iso, package_versions
 from sr_train.artifacts.runs import model_label, run_info, run_settings
 from sr_train.artifacts.templates import PLAIN_STOP, render_plain
@@ -71,6 +75,8 @@ class Decoding:
     template: str = "chat"
     category_temperatures: str | None = None
     """A named per-category temperature rule (CATEGORY_TEMPERATURES), or None: `temperature` for every question."""
+    bf16: str = "false"
+    """bf16 autocast of the hf backend's forward: auto (where the device runs bf16 natively), true or false."""
 
     def temperature_for(self, category: str) -> float:
         """The temperature of a question of `category` (the category rule's, else `temperature`)."""
@@ -100,6 +106,14 @@ class Decoding:
         if self.category_temperatures is not None and self.category_temperatures not in CATEGORY_TEMPERATURES:
             raise GenerateError(f"category_temperatures must be one of {sorted(CATEGORY_TEMPERATURES)} or unset, "
                                 f"got {self.category_temperatures!r}")
+        if self.bf16 not in BF16_SETTINGS:
+            raise GenerateError(f"bf16 must be one of {', '.join(BF16_SETTINGS)}, got {self.bf16!r}")
+        if self.backend == "vllm" and self.bf16 == "true":
+            raise GenerateError("bf16 autocast is for the hf backend; vllm computes in --dtype (use --dtype bfloat16)")
+
+    def autocast(self, device: torch.device | str | None = None) -> bool:
+        """Whether the forward runs under bf16 autocast on `device` (never with vllm, which runs in its dtype)."""
+        return self.backend == "hf" and bf16_autocast(self.bf16, device)
 
 
 # -- backends ----------------------------------------------------------------------------------------------
@@ -165,10 +179,15 @@ def _plain_value(v: Any) -> Any:
 
 class HFGenerator:
     """transformers generate() with left padding; greedy when temperature is 0. The model's generation_config
-    is replaced by one holding only its token ids, so only what Decoding asks reaches generate()."""
+    is replaced by one holding only its token ids, so only what Decoding asks reaches generate(). With `bf16` on
+    (auto: where the device runs bf16 natively) generate() runs under torch.autocast(bfloat16) over the loaded
+    weights."""
 
-    def __init__(self, model: str, dtype: str = "auto", device: str | None = None, template: str = "chat"):
+    def __init__(self, model: str, dtype: str = "auto", device: str | None = None, template: str = "chat",
+                 bf16: str = "false"):
         self.device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
+        self.bf16 = bf16_autocast(bf16, self.device)
+        """Whether the forward runs under bf16 autocast."""
         self.tokenizer = load_tokenizer(model)
         self.template = resolve_template(self.tokenizer, template, model)
         self.tokenizer.padding_side = "left"
@@ -187,6 +206,10 @@ class HFGenerator:
     def render(self, conversation: list[dict[str, str]]) -> str:
         return render_prompt(self.tokenizer, conversation, self.template)
 
+    def autocast(self) -> contextlib.AbstractContextManager:
+        """bf16 autocast on the generator's device when it is on, else nothing."""
+        return torch.autocast(self.device.type, dtype=torch.bfloat16) if self.bf16 else contextlib.nullcontext()
+
     def config(self, dec: Decoding, temperature: float) -> GenerationConfig:
         return hf_generation_config(dec, temperature, self.eos_ids, self.tokenizer.pad_token_id, self.template)
 
@@ -199,7 +222,7 @@ class HFGenerator:
         except AttributeError:  # a transformers without the merge step: ours is what runs
             pass
         out = {k: _plain_value(getattr(config, k, None)) for k in RECORDED_FIELDS}
-        out.update(template=self.template, backend="hf")
+        out.update(template=self.template, backend="hf", bf16_autocast=self.bf16)
         if self.ignored:
             out["model_generation_config_ignored"] = self.ignored
         return out
@@ -212,7 +235,7 @@ class HFGenerator:
         enc = self.tokenizer([self.render(c) for c in conversations], return_tensors="pt", padding=True,
                              add_special_tokens=plain).to(self.device)
         config = self.config(dec, dec.temperature if temperature is None else temperature)
-        with torch.no_grad():
+        with torch.no_grad(), self.autocast():
             out = self.model.generate(**enc, generation_config=config, tokenizer=self.tokenizer if plain else None)
         new = out[:, enc["input_ids"].shape[1]:].tolist()
         results = []
@@ -251,7 +274,7 @@ class VLLMGenerator:
                 "seed": dec.seed, "stop": [PLAIN_STOP] if self.template == "plain" else None}
 
     def effective(self, dec: Decoding, temperature: float) -> dict[str, Any]:
-        return {**self.params(dec, temperature), "template": self.template, "backend": "vllm"}
+        return {**self.params(dec, temperature), "template": self.template, "backend": "vllm", "bf16_autocast": False}
 
     def generate(self, conversations: list[list[dict[str, str]]], dec: Decoding,
                  temperature: float | None = None) -> list[tuple[str, bool]]:
@@ -298,12 +321,19 @@ def generate_answers(
     batch_size: int = 8, limit: int | None = None, seed: int = 0, model_name: str | None = None,
     dtype: str = "auto", generator: Any = None, progress: bool = True, top_k: int = 0, min_p: float = 0.0,
     repetition_penalty: float = 1.0, template: str = "chat", category_temperatures: str | None = None,
+    bf16: str = "false",
 ) -> Path:
     """Answer every not-yet-answered question of the set; returns the answers file. `generator` reuses a
-    loaded HFGenerator / VLLMGenerator (for tests and loops over checkpoints)."""
+    loaded HFGenerator / VLLMGenerator (for tests and loops over checkpoints); its bf16 autocast must be what `bf16`
+    asks on its device."""
     dec = Decoding(max_new_tokens, temperature, top_p, seed, batch_size, backend, dtype, top_k, min_p,
-                   repetition_penalty, template, category_temperatures)
+                   repetition_penalty, template, category_temperatures, bf16)
     dec.check()
+    autocast = dec.autocast(getattr(generator, "device", None))
+    if generator is not None and getattr(generator, "bf16", False) != autocast:
+        raise GenerateError(f"bf16 {bf16!r} means autocast {'on' if autocast else 'off'}, but the generator given "
+                            "runs with it the other way")
+    decoding = {**asdict(dec), "bf16_autocast": autocast}
     model = resolve(model)  # builtin:<name> -> its local path
     qset = questions if isinstance(questions, QuestionSet) else load_questions(questions, limit=limit)
     if isinstance(questions, QuestionSet) and limit is not None:
@@ -311,14 +341,14 @@ def generate_answers(
     out = Path(out)
     label = model_name or model_label(model)
     weights = weights_id(model)
-    done = answered(read_answers(out, repair=True), label, qset.name, asdict(dec), weights, model, out)
+    done = answered(read_answers(out, repair=True), label, qset.name, decoding, weights, model, out)
     todo = [q for q in qset.questions if q.question_id not in done]
     if not todo:
         print(f"{out}: all {len(qset)} questions of {qset.name} already answered by {label}", file=sys.stderr)
         return out
     if generator is None:
         generator = (VLLMGenerator(model, dtype, seed, template) if backend == "vllm"
-                     else HFGenerator(model, dtype, template=template))
+                     else HFGenerator(model, dtype, template=template, bf16=bf16))
     info = run_info(model)
     if settings := run_settings(model):  # the run's other shaping settings travel with its answers
         info = {**info, "settings": settings}
@@ -334,7 +364,7 @@ def generate_answers(
                 "model": label, "model_path": model, "weights": weights, "question_set": qset.name,
                 "question_id": q.question_id,
                 "category": q.category, "turns": list(q.turns), "answers": answers, "truncated": cut,
-                "decoding": asdict(dec), "run_info": info, "versions": versions, "created": now_iso(),
+                "decoding": decoding, "run_info": info, "versions": versions, "created": now_iso(),
             }
             if hasattr(generator, "effective"):
                 row["generation"] = generator.effective(dec, dec.temperature_for(q.category))

@@ -74,9 +74,10 @@ def build_items(a: AnswerSet, b: AnswerSet, refs: dict | None = None) -> tuple[l
 
 def make_records(summary: Summary, *, experiment: str, run: str, task: str, judge: str, a: AnswerSet,
                  b: AnswerSet, method_a: str | None, method_b: str | None,
-                 judge_endpoint: str | None = None) -> list[dict]:
+                 judge_endpoint: str | None = None, judge_bf16: bool | None = None) -> list[dict]:
     """Tidy win-rate records (bench.records schema) for every rate in the summary; an API judge's records name the
-    server asked (`extra.judge_endpoint`: scheme://host[:port]/path, never credentials)."""
+    server asked (`extra.judge_endpoint`: scheme://host[:port]/path, never credentials), a reward model's whether it
+    ran under bf16 autocast (`extra.judge_bf16_autocast`)."""
     info = a.run_info
     extra = {"opponent": method_b or b.run_info.get("method") or b.model, "model_a": a.model, "model_b": b.model,
              "n_questions": summary.n_questions, "counts": summary.counts}
@@ -84,6 +85,8 @@ def make_records(summary: Summary, *, experiment: str, run: str, task: str, judg
         extra["opponent_settings"] = b.run_info["settings"]
     if judge_endpoint is not None:
         extra["judge_endpoint"] = judge_endpoint
+    if judge_bf16 is not None:
+        extra["judge_bf16_autocast"] = judge_bf16
     common = dict(
         method=method_a or info.get("method") or a.model, judge=judge, unit="fraction",
         beta=info.get("beta"), seed=info.get("seed"), step=info.get("step"), tuples_seen=info.get("tuples_seen"),
@@ -129,7 +132,8 @@ def pairwise(
     judge_info = judge_obj.info()
     records = make_records(summary, experiment=experiment, run=run, task=a.question_set, judge=judge_obj.name,
                            a=a, b=b, method_a=method_a, method_b=method_b,
-                           judge_endpoint=judge_info.get("endpoint")) if summary.rates else []
+                           judge_endpoint=judge_info.get("endpoint"),
+                           judge_bf16=judge_info.get("bf16_autocast")) if summary.rates else []
     per_turn = {str(t): dict(Counter(j.outcome.outcome for j in judged if j.item.turn == t))
                 for t in sorted({j.item.turn for j in judged})}
     info = {"run": run, "experiment": experiment, "task": a.question_set, "answers_a": str(a.path),

@@ -37,6 +37,17 @@ def native_bf16(device: torch.device | str | None = None) -> bool:
     return kind == "cpu" and bool(cpu_bf16_flags())
 
 
+BF16_SETTINGS = ("auto", "true", "false")
+"""bf16 autocast settings: on (true), off (false), or on where the device runs bf16 matrix work natively (auto)."""
+
+
+def bf16_autocast(setting: str, device: torch.device | str | None = None) -> bool:
+    """Whether bf16 autocast is on for `setting` on `device` (auto: native_bf16(device)); a bad setting raises."""
+    if setting not in BF16_SETTINGS:
+        raise ValueError(f"bf16 must be one of {', '.join(BF16_SETTINGS)}; got {setting!r}")
+    return native_bf16(device) if setting == "auto" else setting == "true"
+
+
 def cpu_bf16_flags() -> list[str]:
     """The CPU's bf16 matrix features among amx_bf16 and avx512_bf16 (empty where /proc/cpuinfo is absent)."""
     try:

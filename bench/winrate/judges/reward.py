@@ -5,11 +5,14 @@ set's replies) is rendered with the reward model tokenizer's chat template and s
 (right padding: the model reads the score at the last real token; inputs over `max_length` tokens
 lose their beginning and are counted in `info()["truncated_inputs"]`). A wins if its score beats B's by
 more than `tie_margin`, B likewise, otherwise tie. The judge never sees both answers together, so the
-order cannot matter: one verdict per item, no swap-consistency or position-bias rates.
+order cannot matter: one verdict per item, no swap-consistency or position-bias rates. With `bf16` on (auto: where
+the device runs bf16 matrix work natively) the forward runs under bf16 autocast over the loaded weights; `info()`
+states whether it did (`bf16_autocast`).
 """
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +22,7 @@ from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
 from bench.winrate.judges.base import JudgedItem, JudgeItem
 from bench.winrate.stats import ItemOutcome
-from sr_train.artifacts.models import resolve_dtype
+from sr_train.artifacts.models import bf16_autocast, resolve_dtype
 
 
 class RewardModelJudge:
@@ -28,6 +31,7 @@ class RewardModelJudge:
     def __init__(
         self, path: str, *, tie_margin: float = 0.0, batch_size: int = 8, max_length: int | None = 2048,
         device: str | None = None, dtype: str = "float32", trust_remote_code: bool = False, progress: bool = True,
+        bf16: str = "false",
     ):
         if tie_margin < 0:
             raise ValueError(f"tie_margin must be >= 0, got {tie_margin}")
@@ -37,6 +41,9 @@ class RewardModelJudge:
         self.name = f"rm:{Path(path).resolve().name}" if Path(path).is_dir() else f"rm:{path}"  # folder or hub id
         self.progress = progress
         self.device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
+        self.bf16 = bf16_autocast(bf16, self.device)
+        """Whether the forward runs under bf16 autocast."""
+        self.dtype = dtype
         self.tokenizer = AutoTokenizer.from_pretrained(path, trust_remote_code=trust_remote_code)
         if not getattr(self.tokenizer, "chat_template", None):
             raise ValueError(f"reward model tokenizer at {path} has no chat template; the judge renders "
@@ -72,10 +79,14 @@ class RewardModelJudge:
             idx = order[start:start + self.batch_size]
             enc = self.tokenizer([texts[i] for i in idx], add_special_tokens=False, padding=True,
                                  truncation=bool(self.max_length), max_length=self.max_length, return_tensors="pt")
-            logits = self.model(**enc.to(self.device)).logits.float().view(-1)
+            with self.autocast():
+                logits = self.model(**enc.to(self.device)).logits.float().view(-1)
             for i, s in zip(idx, logits.tolist()):
                 scores[i] = s
         return scores
+
+    def autocast(self) -> contextlib.AbstractContextManager:
+        return torch.autocast(self.device.type, dtype=torch.bfloat16) if self.bf16 else contextlib.nullcontext()
 
     def verdict(self, score_a: float, score_b: float) -> str:
         diff = score_a - score_b
@@ -93,4 +104,5 @@ class RewardModelJudge:
 
     def info(self) -> dict[str, Any]:
         return {"judge": self.name, "path": self.path, "tie_margin": self.tie_margin, "batch_size": self.batch_size,
-                "max_length": self.max_length, "truncated_inputs": self.truncated}
+                "max_length": self.max_length, "dtype": self.dtype, "bf16_autocast": self.bf16,
+                "truncated_inputs": self.truncated}
