@@ -10,7 +10,13 @@ from pathlib import Path
 import torch
 from transformers import set_seed
 
-from sr_train.arguments import batch_layout, low_precision_warning, training_arguments, use_bf16
+from sr_train.arguments import (
+    attention_kernel,
+    batch_layout,
+    low_precision_warning,
+    training_arguments,
+    use_bf16,
+)
 from sr_train.artifacts.files import atomic_write_json
 from sr_train.artifacts.models import cpu_bf16_flags, load_model, load_tokenizer, resolve_dtype, save_plain
 from sr_train.artifacts.provenance import package_versions
@@ -195,6 +201,7 @@ def train(cfg: TrainConfig) -> Path:
     held_out = prepare_eval_examples(cfg, tokenizer) if cfg.loss != "bt" else None
     facts = {"world_size": world_size, "micro_batch_size": micro, "grad_accum_steps": accum,
              "num_pairs": len(examples), "bf16_autocast": use_bf16(cfg), "cpu_bf16": cpu_bf16_flags(),
+             "attn_implementation_used": attention_kernel(cfg),
              "data_report": data_report,
              "model_given": given.model, "data_given": given.data, **content_identity(cfg)}
     common = {"args": args, "train_dataset": ListDataset(examples), "processing_class": tokenizer,
@@ -209,7 +216,7 @@ def train(cfg: TrainConfig) -> Path:
             write_run_config(cfg, out_dir, **facts)
         return run_and_save(RewardTrainer(model=model, **common), cfg, tokenizer)
 
-    model = load_model(cfg.model, resolve_dtype(cfg.dtype), cfg.trust_remote_code, cfg.attn_implementation)
+    model = load_model(cfg.model, resolve_dtype(cfg.dtype), cfg.trust_remote_code, attention_kernel(cfg))
     if cfg.disable_dropout:
         disable_dropout(model)  # before any copy: the live reference and LoRA's adapter-off view match it
     if cfg.lora:
@@ -241,7 +248,7 @@ def set_up_reference(trainer: PreferenceTrainer, cfg: TrainConfig, examples: lis
             trainer.ref_model = live_reference(model, args.device, param_dtype)
         return None
     settings = {"dtype": str(model.dtype), **numeric.key(), "ref_param_dtype": str(param_dtype),
-                "attn_implementation": cfg.attn_implementation, "pad_to_multiple_of": cfg.pad_to_multiple_of}
+                "attn_implementation": attention_kernel(cfg), "pad_to_multiple_of": cfg.pad_to_multiple_of}
     if cfg.ld_alpha is not None:  # the cache then holds the tails past the shared length too
         settings["ld_tails"] = True
     key = cache_key(weights_id(cfg.model), settings, examples)

@@ -9,12 +9,17 @@ the 1-process tests check the CUDA kernels there (benchmarks/gpu_check.sh runs t
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
 
 import pytest
+import torch
 from test_train_runs import BIN, REPO, common, fsdp2_train, metrics, ok, sr_train
+
+from sr_train.arguments import attention_kernel
+from sr_train.config import TrainConfig
 
 TOL = 1e-6
 
@@ -47,6 +52,26 @@ def test_a_fixed_padded_length_makes_batches_of_four_exact(tiny_dir, pairs_file,
                                                                  "pad-to-multiple-of": 128}))))
     first = step_one(out)
     assert abs(first["refine/marginal"]) <= TOL and abs(first["refine/margin_aug"]) <= TOL, first
+
+
+def test_dynamic_padding_in_other_batches_is_exact_on_cpu(tiny_dir, pairs_file, tmp_path):
+    """Batches of 4 padded to their own longest pair, the cached reference computed in batches of 8 padded to
+    theirs: on the CPU under bf16 the default attention kernel (eager, arguments.attention_kernel) makes h and h_p
+    exactly the policy's at step 1, and run_config.json says which kernel ran."""
+    out = tmp_path / "run"
+    ok(sr_train(common(tiny_dir, pairs_file, out, **bf16_args(**{"batch-size": 4, "ref-batch-size": 8}))))
+    first = step_one(out)
+    assert abs(first["refine/marginal"]) <= TOL and abs(first["refine/margin_aug"]) <= TOL, first
+    config = json.loads((out / "run_config.json").read_text())
+    assert config["attn_implementation_used"] == ("eager" if not torch.cuda.is_available() else None)
+
+
+def test_attention_kernel_rule():
+    """eager only where it is needed (bf16 autocast on the CPU); an explicit choice is kept."""
+    on, off = TrainConfig(model="m", data="d", bf16="true"), TrainConfig(model="m", data="d", bf16="false")
+    assert attention_kernel(off) is None
+    assert attention_kernel(on) == (None if torch.cuda.is_available() else "eager")
+    assert attention_kernel(TrainConfig(model="m", data="d", bf16="true", attn_implementation="sdpa")) == "sdpa"
 
 
 def test_dpo_loss_is_log_two_at_step_one_with_a_batch_of_four(tiny_dir, pairs_file, tmp_path):

@@ -21,7 +21,7 @@ from bench.science.items import load_items
 from bench.science.models import EvalModel, load
 from bench.science.store import EXPERIMENT, done_records, result_path, save, settings_key
 from sr_train.artifacts.files import file_sha256
-from sr_train.artifacts.models import native_bf16
+from sr_train.artifacts.models import bf16_autocast
 from sr_train.artifacts.provenance import package_versions
 from sr_train.logps import NumericPath
 from sr_train.pairs import encode_view, use_chat_template
@@ -32,11 +32,9 @@ CHUNK = 64  # items scored between two writes of the result file
 
 
 def numeric(bf16: str, device: str) -> NumericPath:
-    """The log-prob path: bf16 autocast `true`, `false`, or `auto` (where the device runs bf16 natively, as
-    sr-train's `bf16: auto` decides)."""
-    if bf16 not in ("auto", "true", "false"):
-        raise ValueError(f"bf16 must be auto, true or false, got {bf16!r}")
-    return NumericPath(bf16=native_bf16(device) if bf16 == "auto" else bf16 == "true")
+    """The log-prob path: bf16 autocast `true`, `false`, or `auto` (sr-train's rule: where the device runs bf16
+    natively)."""
+    return NumericPath(bf16=bf16_autocast(bf16, device))
 
 
 def option_examples(tok: Any, item: dict[str, Any]) -> list[dict[str, list[int]]]:
