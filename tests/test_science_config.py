@@ -18,7 +18,8 @@ def test_science_config_matches_the_preregistration():
     assert list(runs)[:2] == ["dpo-s0", "sr-dpo-s0"]  # the pilot: the first two runs of the train stage
     for name, run in runs.items():
         assert run.data == "data/science/train_pairs.jsonl" and run.max_rows == 384, name
-        assert run.lora and run.max_steps == 48 and run.batch_size == 8 and run.learning_rate == 2e-4, name
+        # 32 steps: the pilot rule's cut (3), recorded under "Changes after registration" (48 before it)
+        assert run.lora and run.max_steps == 32 and run.batch_size == 8 and run.learning_rate == 2e-4, name
         assert run.output_dir == f"runs/science/{name}", name
     # the seeded families: three seeds each at beta 0.1 (and lambda 0.5 for sr-*)
     family = {"dpo": ("dpo", "prompt"), "sr-dpo": ("sr-dpo", "prompt"), "sr-dpo-naive": ("sr-dpo", "naive"),
