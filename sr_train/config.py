@@ -112,8 +112,8 @@ class TrainConfig:
                                 "scaled by alpha, policy and reference (Liu+ 2024; TRL ld_alpha; None: off)")
     use_weighting: bool = _f(False, "WPO: weight each pair by exp(mean log p - log sum p^2) of y+ times y-, from the "
                              "policy, detached (Zhou+ 2024; TRL use_weighting)")
-    token_stats: bool = _f(False, "log TRL's diagnostics (entropy, mean_token_accuracy, logits/chosen|rejected) from "
-                           "the gradient forward's chunks, no extra forward", resume_safe=True)
+    token_stats: bool = _f(True, "log TRL's diagnostics (entropy, mean_token_accuracy, logits/chosen|rejected) from "
+                           "the gradient forward's chunks, no extra forward (~1% of a CPU step)", resume_safe=True)
     alphapo_alpha: float = _f(0.0, "AlphaPO reward shape for cpo_* / alphapo: reward (1 - p^-a)/a of p = exp(mean "
                               "log-prob) (TRL CPOConfig alpha; 0: log-prob rewards)")
     hdpo_alpha: float = _f(1.0, "H-DPO entropy coefficient alpha on the policy's log-probs in the margin (1: DPO; "

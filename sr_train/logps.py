@@ -73,15 +73,18 @@ def empty_stats(names: Collection[str], n: int, device: torch.device | str) -> d
     return {k: torch.empty(n, dtype=torch.float32, device=device) for k in names}
 
 
-def _chunk_logps(logits: torch.Tensor, labels: torch.Tensor, stats: dict[str, torch.Tensor], rows: slice,
-                 scratch: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+STATS_ROWS = 64  # rows per block of exp(logits) when entropy or log sum p^2 need it beside the logits
+
+
+def _chunk_logps(logits: torch.Tensor, labels: torch.Tensor, stats: dict[str, torch.Tensor],
+                 rows: slice) -> tuple[torch.Tensor, torch.Tensor]:
     """(log p(label), logsumexp) per row of a chunk of float32 logits, which it overwrites, and the TOKEN_STATS
     present in `stats` at `rows`.
 
     Every full-vocabulary pass is a reduction or in place: with s = logits - max and e = exp(s), Z = sum e,
     lse = log Z + max (the same operations as torch.logsumexp, so the same bits), entropy = log Z - sum(e s) / Z
-    and log sum p^2 = 2 (log ||e|| - log Z). Entropy and log sum p^2 need e beside s: `scratch` (a float32
-    buffer of the chunk's shape) holds it, else one is allocated.
+    and log sum p^2 = 2 (log ||e|| - log Z). Entropy and log sum p^2 need e beside s: e is made STATS_ROWS rows at a
+    time in one small reused buffer (no second chunk-sized buffer, whose fresh pages cost more than the arithmetic).
     """
     picked = logits.gather(-1, labels[:, None]).squeeze(-1)
     if "mean_logits" in stats:
@@ -93,29 +96,38 @@ def _chunk_logps(logits: torch.Tensor, labels: torch.Tensor, stats: dict[str, to
         top = logits.amax(-1, keepdim=True)
     shifted = logits.sub_(top)
     if "entropy" in stats or "log_sum_sq_probs" in stats:
-        e = torch.exp(shifted, out=torch.empty_like(shifted) if scratch is None else scratch)
+        z, dot, norm = _exp_sums(shifted, "entropy" in stats, "log_sum_sq_probs" in stats)
     else:
-        e = shifted.exp_()
-    z = e.sum(-1)
+        z, dot, norm = shifted.exp_().sum(-1), None, None
     log_z = z.log()
-    if "log_sum_sq_probs" in stats:
-        stats["log_sum_sq_probs"][rows] = 2 * (torch.linalg.vector_norm(e, dim=-1).log() - log_z)
-    if "entropy" in stats:
-        stats["entropy"][rows] = log_z - shifted.mul_(e).sum(-1) / z
+    if norm is not None:
+        stats["log_sum_sq_probs"][rows] = 2 * (norm.log() - log_z)
+    if dot is not None:
+        stats["entropy"][rows] = log_z - dot / z
     lse = log_z.add_(top.squeeze(-1))
     return picked - lse, lse
 
 
-def _head_logits(h: torch.Tensor, w: torch.Tensor, scratch: bool) -> tuple[torch.Tensor, torch.Tensor | None]:
-    """float32 logits h @ w^T and, when `scratch`, a spare float32 buffer of their shape. A narrower product is
-    written into the spare buffer's bytes before its float32 copy is made, so the spare costs no memory beyond the
-    product's own."""
-    if not scratch or h.element_size() >= 4:
-        logits = (h @ w.T).float()
-        return logits, torch.empty_like(logits) if scratch else None
-    spare = torch.empty(h.shape[0], w.shape[0], dtype=torch.float32, device=h.device)
-    product = spare.view(-1).view(h.dtype)[:spare.numel()].view(spare.shape)
-    return torch.mm(h, w.T, out=product).float(), spare
+def _exp_sums(shifted: torch.Tensor, dot: bool, norm: bool) -> tuple[torch.Tensor, torch.Tensor | None,
+                                                                       torch.Tensor | None]:
+    """Per row of `shifted` (s): sum e, and when asked sum(e s) and ||e||, e = exp(s), STATS_ROWS rows at a time."""
+    n = shifted.shape[0]
+    sums = [torch.empty(n, dtype=shifted.dtype, device=shifted.device) for _ in range(3)]
+    block = torch.empty(min(n, STATS_ROWS), shifted.shape[1], dtype=shifted.dtype, device=shifted.device)
+    for i in range(0, n, STATS_ROWS):
+        s = shifted[i:i + STATS_ROWS]
+        e = torch.exp(s, out=block[:s.shape[0]])
+        sums[0][i:i + s.shape[0]] = e.sum(-1)
+        if norm:
+            sums[2][i:i + s.shape[0]] = torch.linalg.vector_norm(e, dim=-1)
+        if dot:
+            sums[1][i:i + s.shape[0]] = e.mul_(s).sum(-1)
+    return sums[0], sums[1] if dot else None, sums[2] if norm else None
+
+
+def _head_logits(h: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
+    """float32 logits h @ w^T of one chunk."""
+    return (h @ w.T).float()
 
 
 class _FusedLinearLogps(torch.autograd.Function):
@@ -127,14 +139,12 @@ class _FusedLinearLogps(torch.autograd.Function):
                 stats: dict[str, torch.Tensor] | None = None):
         chunk = max(64, CHUNK_ELEMENTS // weight.shape[0])
         stats = stats or {}
-        spare = "entropy" in stats or "log_sum_sq_probs" in stats
         w = weight.to(dtype)
         out = torch.empty(labels.shape, dtype=torch.float32, device=hidden.device)
         lse = torch.empty_like(out)
         for i in range(0, labels.numel(), chunk):
             rows = slice(i, i + chunk)
-            logits, scratch = _head_logits(hidden[rows].to(dtype), w, spare)
-            out[rows], lse[rows] = _chunk_logps(logits, labels[rows], stats, rows, scratch)
+            out[rows], lse[rows] = _chunk_logps(_head_logits(hidden[rows].to(dtype), w), labels[rows], stats, rows)
         ctx.save_for_backward(hidden, weight, labels, lse)
         ctx.dtype, ctx.chunk = dtype, chunk
         return out
