@@ -13,7 +13,7 @@ from typing import Any
 from bench.records import make_record
 from bench.science.items import load_items
 from bench.science.models import EvalModel
-from bench.science.store import EXPERIMENT, done_records, result_path, save, settings_key
+from bench.science.store import EXPERIMENT, pending, result_path, save, settings_key
 from bench.winrate.generate import Decoding, HFGenerator
 from sr_train.artifacts.errors import UserError
 from sr_train.artifacts.files import file_sha256
@@ -53,9 +53,7 @@ def evaluate_exact(em: EvalModel, items_file: str | Path, out: str | Path, *, li
     key = settings_key({"identity": em.identity(), "decoding": vars(dec), "items": file_sha256(items_file),
                         "task": task})
     target = result_path(out, task, em.label)
-    records = done_records(target, key)
-    done = {r["extra"]["item"] for r in records}
-    todo = [it for it in items if it["id"] not in done]
+    records, todo = pending(target, key, items)
     if not todo:
         return records
     gen = HFGenerator(em.path, dtype=dec.dtype, device=device, template=dec.template)

@@ -19,7 +19,7 @@ import torch
 from bench.records import make_record
 from bench.science.items import load_items
 from bench.science.models import EvalModel, load
-from bench.science.store import EXPERIMENT, done_records, result_path, save, settings_key
+from bench.science.store import EXPERIMENT, pending, result_path, save, settings_key
 from sr_train.artifacts.files import file_sha256
 from sr_train.artifacts.models import bf16_autocast
 from sr_train.artifacts.provenance import package_versions
@@ -87,9 +87,7 @@ def evaluate_loglik(em: EvalModel, items_file: str | Path, out: str | Path, *, l
     key = settings_key({"identity": em.identity(), "numeric": path.key(), "items": file_sha256(items_file),
                         "render": "cap", "task": task})
     target = result_path(out, task, em.label)
-    records = done_records(target, key)
-    done = {r["extra"]["item"] for r in records}
-    todo = [it for it in items if it["id"] not in done]
+    records, todo = pending(target, key, items)
     if not todo:
         return records
     model, tok = load(em, device)

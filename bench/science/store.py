@@ -55,5 +55,13 @@ def done_records(path: str | Path, key: str) -> list[dict[str, Any]]:
     return rows
 
 
+def pending(path: str | Path, key: str, items: list[dict[str, Any]]) -> tuple[list[dict[str, Any]],
+                                                                               list[dict[str, Any]]]:
+    """(the file's records made with `key`, the items none of them covers yet)."""
+    records = done_records(path, key)
+    done = {r["extra"]["item"] for r in records}
+    return records, [it for it in items if it["id"] not in done]
+
+
 def save(path: str | Path, records: list[dict[str, Any]]) -> None:
     write_records(path, records)
