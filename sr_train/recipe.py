@@ -249,6 +249,8 @@ def set_up_reference(trainer: PreferenceTrainer, cfg: TrainConfig, examples: lis
         return None
     settings = {"dtype": str(model.dtype), **numeric.key(), "ref_param_dtype": str(param_dtype),
                 "attn_implementation": attention_kernel(cfg), "pad_to_multiple_of": cfg.pad_to_multiple_of}
+    if cfg.aug_shared_prefix and needs_aug_view(cfg.loss, cfg.refine):  # the p+x view by the shared-prefix forward
+        settings["aug_shared_prefix"] = True
     if cfg.ld_alpha is not None:  # the cache then holds the tails past the shared length too
         settings["ld_tails"] = True
     key = cache_key(weights_id(cfg.model), settings, examples)
@@ -256,6 +258,6 @@ def set_up_reference(trainer: PreferenceTrainer, cfg: TrainConfig, examples: lis
         refs, cached = cached_reference_logps(
             ref, examples, cfg.ref_cache_dir, key, pad_token_id=pad_token_id, batch_size=cfg.ref_batch_size,
             device=args.device, path=numeric, progress=args.process_index == 0, tails=cfg.ld_alpha is not None,
-            pad_to_multiple_of=cfg.pad_to_multiple_of)
+            pad_to_multiple_of=cfg.pad_to_multiple_of, aug_shared_prefix=cfg.aug_shared_prefix)
     attach(examples, refs)
     return cached

@@ -18,7 +18,7 @@ from safetensors.torch import load_file, save_file
 from tqdm.auto import tqdm
 
 from sr_train.collator import PairCollator
-from sr_train.logps import NumericPath, numeric_path, view_logps, view_parts
+from sr_train.logps import NumericPath, aug_view_logps, numeric_path, view_logps, view_parts
 
 FP32_PATH = NumericPath()
 
@@ -37,13 +37,15 @@ def cache_key(model_id: dict, settings: dict, examples: list[dict]) -> str:
 def compute_reference_logps(model: torch.nn.Module, examples: list[dict], pad_token_id: int, batch_size: int,
                             device: torch.device, path: NumericPath = FP32_PATH,
                             progress: bool = True, tails: bool = False,
-                            pad_to_multiple_of: int | None = None) -> dict[str, torch.Tensor]:
+                            pad_to_multiple_of: int | None = None,
+                            aug_shared_prefix: bool = False) -> dict[str, torch.Tensor]:
     """ref_chosen / ref_rejected (and ref_aug_* when the p+x view exists) for every example, in order, computed on
     the numeric path `path` (the one the policy trains on); with `tails`, also ref_chosen_tail / ref_rejected_tail,
     the x view's sums past each pair's shared length (LD-DPO). Batches are padded by the training collator's rule
     (`pad_to_multiple_of`): under bf16 a sequence's log-probs move with its padded length (kernel shapes), so only a
-    fixed padded length makes them the same in any batch."""
-    collate = PairCollator(pad_token_id, pad_to_multiple_of)
+    fixed padded length makes them the same in any batch. `aug_shared_prefix`: the p+x view by the shared-prefix
+    forward, as the policy computes it with `--aug-shared-prefix true`."""
+    collate = PairCollator(pad_token_id, pad_to_multiple_of, aug_shared_prefix)
     with_aug = "aug_prompt_ids" in examples[0]
     out: dict[str, list[torch.Tensor]] = {k: [] for k in ("ref_chosen", "ref_rejected")}
     if with_aug:
@@ -57,7 +59,7 @@ def compute_reference_logps(model: torch.nn.Module, examples: list[dict], pad_to
         n = batch["input_ids"].shape[0] // 2
         with numeric_path(path, device):
             for prefix in ("", "aug_") if with_aug else ("",):
-                logps, _ = view_logps(model, batch, prefix)
+                logps, _ = aug_view_logps(model, batch) if prefix else view_logps(model, batch)
                 out[f"ref_{prefix}chosen"].append(logps[:n].float().cpu())
                 out[f"ref_{prefix}rejected"].append(logps[n:].float().cpu())
             if tails:

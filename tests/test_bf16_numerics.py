@@ -66,6 +66,16 @@ def test_dynamic_padding_in_other_batches_is_exact_on_cpu(tiny_dir, pairs_file, 
     assert config["attn_implementation_used"] == ("eager" if not torch.cuda.is_available() else None)
 
 
+def test_shared_prefix_forward_is_on_the_reference_path_too(tiny_dir, pairs_file, tmp_path):
+    """With --aug-shared-prefix the policy computes the p+x view by the shared-prefix forward; the cached reference
+    computes it the same way, so h_p = 0 at step 1 under bf16 too."""
+    out = tmp_path / "run"
+    ok(sr_train(common(tiny_dir, pairs_file, out, **bf16_args(**{"batch-size": 2, "ref-batch-size": 4,
+                                                                 "aug-shared-prefix": "true"}))))
+    first = step_one(out)
+    assert abs(first["refine/marginal"]) <= TOL and abs(first["refine/margin_aug"]) <= TOL, first
+
+
 def test_attention_kernel_rule():
     """eager only where it is needed (bf16 autocast on the CPU); an explicit choice is kept."""
     on, off = TrainConfig(model="m", data="d", bf16="true"), TrainConfig(model="m", data="d", bf16="false")
