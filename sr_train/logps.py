@@ -258,11 +258,13 @@ def _inner(model: torch.nn.Module) -> torch.nn.Module:
 
 def _row_sums(pred: torch.Tensor, labels: torch.Tensor, mask: torch.Tensor,
               weight: torch.Tensor | None) -> torch.Tensor:
-    """Per-row sum of log p(label) at masked positions; `pred` holds hidden states (fused: `weight` given) or logits."""
-    if weight is None:
-        return (token_logps(pred, labels) * mask).sum(-1)
+    """Per-row sum of log p(label) at masked positions; `pred` holds hidden states (fused: `weight` given) or logits.
+    The per-token values and their per-row sums are made as sequence_parts makes them, so both give the same bits."""
     rows = torch.arange(mask.shape[0], device=mask.device)[:, None].expand_as(mask)[mask]
-    per_token = _FusedLinearLogps.apply(pred[mask], weight, labels[mask], _compute_dtype(weight))
+    if weight is None:
+        per_token = token_logps(pred[mask], labels[mask])
+    else:
+        per_token = _FusedLinearLogps.apply(pred[mask], weight, labels[mask], _compute_dtype(weight))
     return torch.zeros(mask.shape[0], dtype=torch.float32, device=pred.device).index_add(0, rows, per_token)
 
 

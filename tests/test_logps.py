@@ -167,6 +167,8 @@ def test_only_the_wanted_stats_are_computed(wanted):
             some = L.sequence_parts(model, ids, attn, comp, stats=wanted, fused=fused)
             assert set(some.stats) == set(wanted)
             assert torch.equal(some.logps, every.logps)
+            # the reference pass (sequence_logps) gives the policy's training numbers (sequence_parts) bit for bit
+            assert torch.equal(L.sequence_logps(model, ids, attn, comp, fused=fused)[0], every.logps)
             for key in wanted:
                 torch.testing.assert_close(some.stats[key], every.stats[key], rtol=1e-6, atol=1e-5, msg=key)
     with pytest.raises(ValueError, match="unknown token stats \\['accuracy'\\]"):
