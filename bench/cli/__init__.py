@@ -11,7 +11,10 @@ import importlib
 import os
 import sys
 
-from sr_train.artifacts.errors import DEBUG_ENV, UserError, report
+from sr_train.artifacts.errors import DEBUG_ENV, UserError
+from sr_train.artifacts.errors import (
+    report as report_error,  # bench.cli.report, the subcommand, shadows `report`
+)
 
 SUBCOMMANDS = {
     "leaderboard": "bench.cli.leaderboard",
@@ -53,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args.func(args) or 0)
     except UserError as e:  # one the subcommand did not expect; anything else is ours: traceback
-        return report(f"sr-bench {args.command}", e)
+        return report_error(f"sr-bench {args.command}", e)
 
 
 if __name__ == "__main__":
