@@ -128,18 +128,16 @@ def test_saved_and_merged_weights_are_those_without_the_precast(tmp_path):
         assert inner.model.layers[0].mlp.up_proj.base_layer.weight.dtype == torch.float32
 
 
-NO_PRECAST = "import sr_train.recipe as r; r.frozen_linear_dtype = lambda *a, **k: None\n"
-
 
 def test_sr_train_lora_bf16_run_is_the_same_with_and_without_precast(uneven_dir, pairs_file, tmp_path):
-    """The real entry point, LoRA + bf16 autocast on the CPU, a cached reference: with the pre-cast (the default) h
+    """The real entry point, LoRA + bf16 autocast on the CPU, a cached reference: with the pre-cast (the default; `--lora-frozen-bf16 false` turns it off) h
     and h_p are exactly 0 at step 1, and every logged number of 3 steps and the final weights equal a run without
     it."""
     args = {"loss": "sr-dpo", "lora": "true", "bf16": "true", "batch-size": 2, "ref-batch-size": 2, "max-steps": 3}
     runs = {}
-    for name, prelude in (("cast", ""), ("plain", NO_PRECAST)):
+    for name, frozen_bf16 in (("cast", "true"), ("plain", "false")):
         out = tmp_path / name / "run"  # own reference caches: each run computes its reference itself
-        ok(sr_train(common(uneven_dir, pairs_file, out, **args), prelude=prelude))
+        ok(sr_train(common(uneven_dir, pairs_file, out, **args, **{"lora-frozen-bf16": frozen_bf16})))
         config = json.loads((out / "run_config.json").read_text())
         runs[name] = (config["frozen_linear_dtype"], metrics(out), load_file(str(out / "final" / "model.safetensors")))
     (cast_dtype, cast_rows, cast_final), (plain_dtype, plain_rows, plain_final) = runs["cast"], runs["plain"]
