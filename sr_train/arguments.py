@@ -39,15 +39,6 @@ def attention_kernel(cfg: TrainConfig) -> str | None:
     return "eager"
 
 
-def frozen_linear_dtype(cfg: TrainConfig, world_size: int, env: dict[str, str] | None = None) -> torch.dtype | None:
-    """bf16 where LoRA trains under bf16 autocast on the CPU in one process (no FSDP): the frozen base Linear weights
-    are then stored in bf16 once (sr_train.artifacts.precast), the same numbers without a cast per forward; None
-    elsewhere (CUDA, float32, full fine-tuning, several processes: left as they are)."""
-    if not cfg.lora or not cfg.lora_frozen_bf16 or not use_bf16(cfg) or torch.cuda.is_available() or world_size != 1 or under_fsdp(env):
-        return None
-    return torch.bfloat16
-
-
 def under_fsdp(env: dict[str, str] | None = None) -> bool:
     """Launched by accelerate with FSDP (the policy's parameters are sharded, and under bf16 computed in bf16)."""
     return (os.environ if env is None else env).get("ACCELERATE_USE_FSDP", "").lower() == "true"

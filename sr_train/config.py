@@ -168,9 +168,6 @@ class TrainConfig:
     lora_alpha: int = _f(32, "LoRA alpha")
     lora_dropout: float = _f(0.0, "LoRA dropout")
     lora_target_modules: str = _f("all-linear", "LoRA target modules (comma list or all-linear)")
-    lora_frozen_bf16: bool = _f(True, "LoRA under bf16 autocast on the CPU (one process): store the frozen base Linear "
-                                "weights in bf16 once, the same numbers without a cast per forward",
-                                resume_safe=True)
     save_merged: bool = _f(True, "LoRA runs: beside each adapter checkpoint, a merged plain model in "
                            "checkpoint-N/merged/ (for evaluation along training; a full model's size each)",
                            resume_safe=True)

@@ -13,14 +13,12 @@ from transformers import set_seed
 from sr_train.arguments import (
     attention_kernel,
     batch_layout,
-    frozen_linear_dtype,
     low_precision_warning,
     training_arguments,
     use_bf16,
 )
 from sr_train.artifacts.files import atomic_write_json
 from sr_train.artifacts.models import cpu_bf16_flags, load_model, load_tokenizer, resolve_dtype, save_plain
-from sr_train.artifacts.precast import precast_frozen_linears
 from sr_train.artifacts.provenance import package_versions
 from sr_train.artifacts.runs import METRICS, QUALITY_PROMPT_LABEL, QUALITY_PROMPT_USED, RUN_CONFIG, final_dir
 from sr_train.artifacts.weights import weights_id
@@ -219,15 +217,11 @@ def train(cfg: TrainConfig) -> Path:
             write_run_config(cfg, out_dir, **facts)
         return run_and_save(RewardTrainer(model=model, **common), cfg, tokenizer)
 
-    dtype = resolve_dtype(cfg.dtype)
-    model = load_model(cfg.model, dtype, cfg.trust_remote_code, kernel)
+    model = load_model(cfg.model, resolve_dtype(cfg.dtype), cfg.trust_remote_code, kernel)
     if cfg.disable_dropout:
         disable_dropout(model)  # before any copy: the live reference and LoRA's adapter-off view match it
     if cfg.lora:
         model = with_lora(model, cfg)
-    if (frozen := frozen_linear_dtype(cfg, world_size)) is not None:  # same numbers, no bf16 cast per forward
-        precast_frozen_linears(model, frozen)
-    facts["frozen_linear_dtype"] = str(frozen or dtype).removeprefix("torch.")
     if held_out is not None:
         facts.update(num_eval_pairs=len(held_out[0]), eval_data_report=held_out[1])
     trainer = PreferenceTrainer(

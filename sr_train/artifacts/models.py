@@ -14,8 +14,6 @@ from pathlib import Path
 import torch
 from transformers import AutoModelForCausalLM, AutoTokenizer, PreTrainedModel, PreTrainedTokenizerBase
 
-from sr_train.artifacts.precast import full_precision
-
 DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
 """The weight dtypes every command accepts by name (with "auto": bf16 where the GPU supports it)."""
 
@@ -121,12 +119,10 @@ def is_peft(model: torch.nn.Module) -> bool:
 
 
 def save_plain(model: torch.nn.Module, tokenizer, out: str | os.PathLike) -> Path:
-    """Save a plain HF model (LoRA merged into a copy) + tokenizer as safetensors; weights pre-cast for training
-    (sr_train.artifacts.precast) are saved and merged as their float32 originals."""
+    """Save a plain HF model (LoRA merged into a copy) + tokenizer as safetensors."""
     out = Path(out)
-    with full_precision(model):
-        plain = copy.deepcopy(model).merge_and_unload() if is_peft(model) else model
-        plain.save_pretrained(out, safe_serialization=True)
+    plain = copy.deepcopy(model).merge_and_unload() if is_peft(model) else model
+    plain.save_pretrained(out, safe_serialization=True)
     if tokenizer is not None:
         tokenizer.save_pretrained(out)
     return out
