@@ -112,22 +112,19 @@ def _exp_sums(shifted: torch.Tensor, dot: bool, norm: bool) -> tuple[torch.Tenso
                                                                        torch.Tensor | None]:
     """Per row of `shifted` (s): sum e, and when asked sum(e s) and ||e||, e = exp(s), STATS_ROWS rows at a time."""
     n = shifted.shape[0]
-    sums = [torch.empty(n, dtype=shifted.dtype, device=shifted.device) for _ in range(3)]
+    new = functools.partial(torch.empty, n, dtype=shifted.dtype, device=shifted.device)
+    z, dots, norms = new(), new() if dot else None, new() if norm else None  # only the sums returned
     block = torch.empty(min(n, STATS_ROWS), shifted.shape[1], dtype=shifted.dtype, device=shifted.device)
     for i in range(0, n, STATS_ROWS):
         s = shifted[i:i + STATS_ROWS]
+        rows = slice(i, i + s.shape[0])
         e = torch.exp(s, out=block[:s.shape[0]])
-        sums[0][i:i + s.shape[0]] = e.sum(-1)
-        if norm:
-            sums[2][i:i + s.shape[0]] = torch.linalg.vector_norm(e, dim=-1)
-        if dot:
-            sums[1][i:i + s.shape[0]] = e.mul_(s).sum(-1)
-    return sums[0], sums[1] if dot else None, sums[2] if norm else None
-
-
-def _head_logits(h: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
-    """float32 logits h @ w^T of one chunk."""
-    return (h @ w.T).float()
+        z[rows] = e.sum(-1)
+        if norms is not None:
+            norms[rows] = torch.linalg.vector_norm(e, dim=-1)
+        if dots is not None:
+            dots[rows] = e.mul_(s).sum(-1)
+    return z, dots, norms
 
 
 class _FusedLinearLogps(torch.autograd.Function):
@@ -144,7 +141,8 @@ class _FusedLinearLogps(torch.autograd.Function):
         lse = torch.empty_like(out)
         for i in range(0, labels.numel(), chunk):
             rows = slice(i, i + chunk)
-            out[rows], lse[rows] = _chunk_logps(_head_logits(hidden[rows].to(dtype), w), labels[rows], stats, rows)
+            logits = (hidden[rows].to(dtype) @ w.T).float()
+            out[rows], lse[rows] = _chunk_logps(logits, labels[rows], stats, rows)
         ctx.save_for_backward(hidden, weight, labels, lse)
         ctx.dtype, ctx.chunk = dtype, chunk
         return out

@@ -199,9 +199,10 @@ def train(cfg: TrainConfig) -> Path:
     if main_process and (warning := warmup_warning(cfg, planned_steps(cfg, len(examples)))):
         print(warning, file=sys.stderr)
     held_out = prepare_eval_examples(cfg, tokenizer) if cfg.loss != "bt" else None
+    kernel = attention_kernel(cfg)
     facts = {"world_size": world_size, "micro_batch_size": micro, "grad_accum_steps": accum,
              "num_pairs": len(examples), "bf16_autocast": use_bf16(cfg), "cpu_bf16": cpu_bf16_flags(),
-             "attn_implementation_used": attention_kernel(cfg),
+             "attn_implementation_used": kernel,
              "data_report": data_report,
              "model_given": given.model, "data_given": given.data, **content_identity(cfg)}
     common = {"args": args, "train_dataset": ListDataset(examples), "processing_class": tokenizer,
@@ -216,7 +217,7 @@ def train(cfg: TrainConfig) -> Path:
             write_run_config(cfg, out_dir, **facts)
         return run_and_save(RewardTrainer(model=model, **common), cfg, tokenizer)
 
-    model = load_model(cfg.model, resolve_dtype(cfg.dtype), cfg.trust_remote_code, attention_kernel(cfg))
+    model = load_model(cfg.model, resolve_dtype(cfg.dtype), cfg.trust_remote_code, kernel)
     if cfg.disable_dropout:
         disable_dropout(model)  # before any copy: the live reference and LoRA's adapter-off view match it
     if cfg.lora:
@@ -227,18 +228,19 @@ def train(cfg: TrainConfig) -> Path:
         eval_dataset=ListDataset(held_out[0]) if held_out is not None else None, model=model, callbacks=[MergedCheckpointCallback()] if cfg.lora and cfg.save_merged else None,
         loss_name=cfg.loss, loss_params=loss_params(cfg), ld_alpha=cfg.ld_alpha, use_weighting=cfg.use_weighting,
         token_stats=cfg.token_stats, logps_fused=cfg.logps_path == "fused", spo=cfg.spo(), **common)
-    ref_cached = set_up_reference(trainer, cfg, examples, tokenizer.pad_token_id)
+    ref_cached = set_up_reference(trainer, cfg, examples, tokenizer.pad_token_id, kernel)
     if held_out is not None and cfg.reference != "live":  # the held-out pairs' own cached reference log-probs
-        facts["eval_reference_cached"] = set_up_reference(trainer, cfg, held_out[0], tokenizer.pad_token_id)
+        facts["eval_reference_cached"] = set_up_reference(trainer, cfg, held_out[0], tokenizer.pad_token_id, kernel)
     if args.process_index == 0:
         write_run_config(cfg, out_dir, **facts, logps_fused=trainer.numeric.fused, reference_cached=ref_cached)
     return run_and_save(trainer, cfg, tokenizer)
 
 
-def set_up_reference(trainer: PreferenceTrainer, cfg: TrainConfig, examples: list[dict],
-                     pad_token_id: int) -> bool | None:
+def set_up_reference(trainer: PreferenceTrainer, cfg: TrainConfig, examples: list[dict], pad_token_id: int,
+                     kernel: str | None) -> bool | None:
     """The reference on the trainer's own numeric path: cached log-probs attached to `examples` (returns whether
-    they came from the cache), or a frozen live copy on the trainer (LoRA: the adapter-disabled policy)."""
+    they came from the cache), or a frozen live copy on the trainer (LoRA: the adapter-disabled policy). `kernel`:
+    the attention implementation the policy was loaded with (arguments.attention_kernel)."""
     if get_spec(cfg.loss).reference_free:
         return None
     args, model, numeric = trainer.args, trainer.model, trainer.numeric
@@ -248,7 +250,7 @@ def set_up_reference(trainer: PreferenceTrainer, cfg: TrainConfig, examples: lis
             trainer.ref_model = live_reference(model, args.device, param_dtype)
         return None
     settings = {"dtype": str(model.dtype), **numeric.key(), "ref_param_dtype": str(param_dtype),
-                "attn_implementation": attention_kernel(cfg), "pad_to_multiple_of": cfg.pad_to_multiple_of}
+                "attn_implementation": kernel, "pad_to_multiple_of": cfg.pad_to_multiple_of}
     if cfg.aug_shared_prefix and needs_aug_view(cfg.loss, cfg.refine):  # the p+x view by the shared-prefix forward
         settings["aug_shared_prefix"] = True
     if cfg.ld_alpha is not None:  # the cache then holds the tails past the shared length too

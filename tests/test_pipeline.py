@@ -14,6 +14,7 @@ import pytest
 import yaml
 
 from bench.pipeline.config import PipelineError, load_config
+from bench.pipeline.report import training_table
 from bench.pipeline.stages import run_pipeline
 from bench.records import load_records
 
@@ -119,6 +120,11 @@ def test_pipeline_runs_resumes_and_skips(tiny_dir, pairs_file, tmp_path):
     assert table in readme and all(f"| {m} | {ranking[m]['value']:+.2f} |" in table for m in ranking)
     controlled = [r for r in load_records(results / "winrate") if r["metric"] == "winrate_lc"]
     assert len(controlled) == len(wins)
+    # each method's training tokens and final h, h_p, Δ, as its metrics.jsonl holds them
+    training = (reports / "training.md").read_text()
+    assert training in readme
+    for m in METHODS:
+        assert expected_training_row(m, runs / m / "metrics.jsonl") in training.splitlines(), (m, training)
 
     # 3. a third run skips every stage but the report
     finish(pipeline(config))
@@ -160,6 +166,41 @@ def test_pipeline_runs_resumes_and_skips(tiny_dir, pairs_file, tmp_path):
     rejudged = {line.split(".summary.json")[0].split()[-1] for line in out.splitlines() if "judged again" in line}
     assert rejudged == {"dpo-vs-base", "dpo-vs-ipo", "dpo-vs-sr-dpo", "dpo-vs-sr-ipo"}
     assert {r["run"] for r in load_records(results / "leaderboard")} == {"base", *METHODS}
+
+
+def expected_training_row(method: str, metrics_file: Path) -> str:
+    """The training table's row of `method`, from its log: tokens = the last `num_tokens` (cumulative per trainer
+    start) of each start, a start beginning where the count falls; h, h_p, Δ of the last training step."""
+    rows = [r for r in map(json.loads, metrics_file.read_text().splitlines()) if "loss" in r]
+    ends = [r["num_tokens"] for r, later in zip(rows, [*rows[1:], None])
+            if later is None or later["num_tokens"] <= r["num_tokens"]]
+    last = rows[-1]
+    stats = [f"{last[k]:+.4f}" if k in last else "–" for k in ("refine/marginal", "refine/margin_aug", "refine/delta")]
+    return f"| {method} | {method} | {sum(ends)} | {last['step']} | " + " | ".join(stats) + " |"
+
+
+def test_training_table_adds_tokens_over_restarts_and_shows_final_delta(tiny_dir, pairs_file, tmp_path):
+    """Tokens are added over a resumed run's starts (num_tokens restarts), evaluation lines are skipped, h_p and Δ
+    show for the sr-* methods only, and a method without a log is all '–'."""
+    cfg = load_config(write_config(tmp_path, tiny_dir, pairs_file))
+    logs = {
+        "dpo": [{"step": 1, "loss": 0.7, "num_tokens": 100, "perf/tokens_per_s": 5.0, "refine/marginal": 0.0},
+                {"step": 2, "loss": 0.6, "num_tokens": 160, "perf/tokens_per_s": 5.0, "refine/marginal": 0.25},
+                {"step": 2, "eval_loss": 0.65, "eval_refine/marginal": 0.1},
+                {"step": 3, "loss": 0.5, "num_tokens": 40, "perf/tokens_per_s": 5.0, "refine/marginal": 0.5}],
+        "sr-dpo": [{"step": 1, "loss": 0.7, "num_tokens": 90, "perf/tokens_per_s": 5.0, "refine/marginal": 0.0,
+                    "refine/margin_aug": 0.0, "refine/delta": 0.0},
+                   {"step": 2, "loss": 0.6, "num_tokens": 200, "perf/tokens_per_s": 5.0, "refine/marginal": 0.125,
+                    "refine/margin_aug": -0.5, "refine/delta": -0.0625}]}
+    for method, rows in logs.items():
+        (cfg.run_dir(method)).mkdir(parents=True)
+        (cfg.run_dir(method) / "metrics.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    table = training_table(cfg).splitlines()
+    assert table[2:] == ["| dpo | dpo | 200 | 3 | +0.5000 | – | – |",
+                         "| ipo | ipo | – | – | – | – | – |",
+                         "| sr-dpo | sr-dpo | 200 | 2 | +0.1250 | -0.5000 | -0.0625 |",
+                         "| sr-ipo | sr-ipo | – | – | – | – | – |"]
+    assert [expected_training_row(m, cfg.run_dir(m) / "metrics.jsonl") for m in logs] == [table[2], table[4]]
 
 
 def test_config_errors_name_the_file_and_key(tiny_dir, pairs_file, tmp_path):

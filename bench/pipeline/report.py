@@ -5,6 +5,7 @@
     <reports>/winrate.md       row beats column: win % (tie %), reward-model judge, both orders of a pair
     <reports>/ranking.md       one Bradley-Terry ranking of every judged model (bench.winrate.ranking records)
     <reports>/methods.md       each method: its loss, the settings that make it H-DPO / UP-DPO / SPO, its source
+    <reports>/training.md      each trained method: the tokens it trained on, its final logged step's h, h_p and Δ
     <reports>/expo.md          the ExPO sweep (with an `expo:` section): alpha from the records, scores per alpha
     <reports>/winrate_vs_base.png|pdf, leaderboard.png|pdf, ranking.png|pdf, training.png|pdf (Fig. 1 style)
 
@@ -22,8 +23,9 @@ from bench.records import load_records, write_records
 from bench.report.figures import fig1
 from bench.report.style import COLUMN_WIDTH, FULL_WIDTH, colour, new_figure, save_figure
 from bench.report.train_logs import run_records
+from bench.science.training import wall_time
 from bench.winrate.ranking import METRIC as RANKING_METRIC
-from sr_train.artifacts.files import atomic_write_text
+from sr_train.artifacts.files import atomic_write_text, read_jsonl
 from sr_train.artifacts.runs import METRICS
 
 
@@ -45,6 +47,37 @@ def train_records(cfg: PipelineConfig) -> list[dict]:
             write_records(cfg.results_dir / "train" / f"{method}.jsonl", recs)
             out += recs
     return out
+
+
+FINAL_STATS = ("refine/marginal", "refine/margin_aug", "refine/delta")
+"""The final logged step's h, h_p and Δ (means over the logging window's pairs; h_p and Δ only with the p+x view)."""
+
+
+def training_facts(run_dir: Path) -> dict | None:
+    """Tokens the run trained on (its logs' cumulative `num_tokens`, added over the trainer's starts) and its final
+    logged training step with that step's FINAL_STATS; None before a training step was logged."""
+    path = run_dir / METRICS
+    rows = [r for r in read_jsonl(path) if "loss" in r] if path.is_file() else []  # not the evaluation lines
+    if not rows:
+        return None
+    return {"tokens": wall_time(rows)["tokens"], "step": rows[-1]["step"],
+            **{k: rows[-1].get(k) for k in FINAL_STATS}}
+
+
+def _stat(value: float | None) -> str:
+    return "–" if value is None else f"{value:+.4f}"
+
+
+def training_table(cfg: PipelineConfig) -> str:
+    """Per trained method: training tokens, final logged step, and that step's h, h_p and Δ ('–' where absent)."""
+    lines = ["| method | loss | training tokens | final step | h | h_p | Δ |",
+             "| --- | --- | ---: | ---: | ---: | ---: | ---: |"]
+    for method, c in cfg.methods.items():
+        facts = training_facts(cfg.run_dir(method))
+        cells = ["–"] * 5 if facts is None else [
+            str(facts["tokens"]), str(facts["step"]), *[_stat(facts[k]) for k in FINAL_STATS]]
+        lines.append(f"| {method} | {c.loss} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
 
 
 def leaderboard_scores(records: list[dict]) -> tuple[list[str], dict[str, dict[str, dict]]]:
@@ -269,11 +302,12 @@ def render_pipeline_report(cfg: PipelineConfig) -> list[str]:
     wr = _records(cfg.results_dir / "winrate")
     tr = train_records(cfg)
     summary, matrix, ranking = summary_table(cfg, lb, wr), winrate_matrix(cfg, wr), ranking_table(wr)
-    methods, expo = methods_table(cfg), expo_table(cfg, lb, wr)
+    methods, expo, training = methods_table(cfg), expo_table(cfg, lb, wr), training_table(cfg)
     atomic_write_text(out / "summary.md", summary)
     atomic_write_text(out / "winrate.md", matrix)
     atomic_write_text(out / "methods.md", methods)
-    written = ["summary.md", "winrate.md", "methods.md"]
+    atomic_write_text(out / "training.md", training)
+    written = ["summary.md", "winrate.md", "methods.md", "training.md"]
     if expo:
         atomic_write_text(out / "expo.md", expo)
         written.append("expo.md")
@@ -287,12 +321,12 @@ def render_pipeline_report(cfg: PipelineConfig) -> list[str]:
             save_figure(fig, out, name)
             written += [f"{name}.png", f"{name}.pdf"]
     atomic_write_text(out / "README.md", readme(cfg, summary, matrix, [n for n, f in figures if f is not None],
-                                                ranking, methods, expo))
+                                                ranking, methods, expo, training))
     return [*written, "README.md"]
 
 
 def readme(cfg: PipelineConfig, summary: str, matrix: str, figures: list[str], ranking: str = "", methods: str = "",
-           expo: str = "") -> str:
+           expo: str = "", training: str = "") -> str:
     lb, w = cfg.leaderboard, cfg.winrate
     captions = {"winrate_vs_base": "Reward-model win rate of each method against the starting model",
                 "leaderboard": "Leaderboard subset scores",
@@ -316,6 +350,12 @@ def readme(cfg: PipelineConfig, summary: str, matrix: str, figures: list[str], r
     if methods:
         lines += ["## Methods", "", "What makes each model its method (sr-train fields from the config; the ExPO "
                   "models are made, not trained), and where the method comes from.", "", methods]
+    if training:
+        lines += ["## Training", "", "What each method trained on and where it ended, from its sr-train log "
+                  "(metrics.jsonl): the attended tokens of its training batches (both responses of each pair, "
+                  "prompts included; the p+x view's forward is not counted), and the final logged step's h, h_p and "
+                  "Δ (before λ), each the mean over that logging window's pairs (h_p and Δ only for the sr-* methods).", "",
+                  training]
     if expo:
         lines += ["## ExPO sweep", "", "θ = θ_aligned + α (θ_aligned − θ_start), scored by the same stages; α is "
                   "read from each model's records (`settings.expo_alpha`), α = 0 is the trained method itself.", "",
