@@ -13,7 +13,7 @@ from transformers import LlamaConfig, LlamaForSequenceClassification
 
 from bench.cli import main as bench_main
 from bench.pipeline.config import PipelineError, load_config
-from bench.pipeline.stages import _judged_with
+from bench.pipeline.stages import judged_with
 from bench.records import load_records
 from bench.winrate.answers import AnswersError
 from bench.winrate.generate import Decoding, GenerateError, HFGenerator, generate_answers
@@ -183,8 +183,8 @@ def test_pipeline_judges_again_when_rm_bf16_changes(tiny_dir, pairs_file, tmp_pa
     summary = tmp_path / "a-vs-b.summary.json"
     inputs = {"tie_margin": 0.0, "rm_bf16_autocast": False}
     summary.write_text(json.dumps({"pipeline_inputs": {"tie_margin": 0.0}}))  # judged before it was recorded
-    assert _judged_with(summary, inputs)
-    assert not _judged_with(summary, {**inputs, "rm_bf16_autocast": True})
+    assert judged_with(summary, inputs)
+    assert not judged_with(summary, {**inputs, "rm_bf16_autocast": True})
     cfg = load_config(write_config(tmp_path, tiny_dir, pairs_file, winrate={"bf16": "auto", "rm_bf16": "true"}))
     assert (cfg.winrate.bf16, cfg.winrate.rm_bf16) == ("auto", "true")
     with pytest.raises(PipelineError, match=r"winrate.rm_bf16 must be one of auto, true, false, got 'fast'"):

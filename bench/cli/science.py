@@ -11,6 +11,7 @@ from bench.leaderboard.backends import BackendError
 from bench.leaderboard.data import DataSourceError
 from bench.leaderboard.evaluate import LeaderboardError
 from bench.leaderboard.records import RawResultError
+from bench.pipeline.config import RM_RUN, PipelineError, load_config
 from bench.science import claims, render
 from bench.science.exact import evaluate_exact
 from bench.science.loglik import evaluate_loglik
@@ -18,9 +19,14 @@ from bench.science.margins import QUESTIONS, evaluate_margins
 from bench.science.models import select
 from bench.science.training import collect_training
 from bench.science.winogrande import LIMIT, evaluate_winogrande
+from bench.science.winrates import evaluate_winrates
+from bench.winrate.answers import AnswersError
+from bench.winrate.pairwise import JudgeFailed
+from bench.winrate.questions import QuestionError, load_questions
 from sr_train.artifacts.errors import report as report_error
 
 OUT = "results/science"
+CONFIG = "configs/science.yaml"
 
 
 def _models(p: argparse.ArgumentParser) -> None:
@@ -68,6 +74,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     tr.add_argument("--runs-dir", default="runs/science", help="default: runs/science")
     tr.add_argument("--out", default=OUT, help=f"results folder (default: {OUT})")
     tr.set_defaults(func=training)
+    wr = steps.add_parser("winrates", help="reward-model win rates of runs vs the base: greedy answers, then the "
+                          "judge (settings: the config's winrate: section; resumable)")
+    wr.add_argument("--runs", required=True, help="comma list of run names under --runs-dir: their final/ models")
+    wr.add_argument("--runs-dir", default="runs/science", help="default: runs/science")
+    wr.add_argument("--base", default=None, help="the starting model judged against (default: the config's model)")
+    wr.add_argument("--judge", default=None,
+                    help=f"rm:<reward model folder> (default: rm:<runs-dir>/{RM_RUN}/final)")
+    wr.add_argument("--config", default=CONFIG, help=f"the config whose winrate: section holds the settings "
+                    f"(default: {CONFIG})")
+    wr.add_argument("--out", default=OUT, help=f"results folder (default: {OUT})")
+    wr.set_defaults(func=winrates)
     bs = steps.add_parser("beta-star", help="print β*, the beta grid's best dev accuracy")
     bs.add_argument("--out", default=OUT, help=f"results folder (default: {OUT})")
     bs.set_defaults(func=beta_star)
@@ -125,6 +142,24 @@ def training(args: argparse.Namespace) -> int:
         wall = rows[-1]
         state = "finished" if wall["extra"]["finished"] else "unfinished"
         print(f"{run}: {wall['step']} logged steps ({state}), wall time {wall['value']:.1f} s")
+    return 0
+
+
+def winrates(args: argparse.Namespace) -> int:
+    try:
+        cfg = load_config(args.config)
+        w = cfg.winrate
+        qset = load_questions(w.questions, limit=w.limit)
+        base, *runs = select(runs=[s for s in args.runs.split(",") if s], runs_dir=args.runs_dir,
+                             base=args.base or cfg.model)
+        judge = args.judge or f"rm:{Path(args.runs_dir) / RM_RUN / 'final'}"
+        done = evaluate_winrates(base, runs, qset, judge, args.out, w, limit=w.limit)
+    except (PipelineError, QuestionError, AnswersError, JudgeFailed) as e:
+        return report_error("sr-bench science", e)
+    for label, rows in done.items():
+        rate = {r["metric"]: r for r in rows}
+        print(f"{label} vs base: win {100 * rate['win']['value']:.1f} %, tie {100 * rate['tie']['value']:.1f} %, "
+              f"lose {100 * rate['lose']['value']:.1f} % of {rate['win']['n']} items")
     return 0
 
 

@@ -45,7 +45,7 @@ from bench.leaderboard.data import DataSourceError
 from bench.leaderboard.evaluate import LeaderboardError, run_leaderboard
 from bench.leaderboard.records import RawResultError, table
 from bench.leaderboard.request import LeaderboardRequest
-from bench.pipeline.config import BASE, RM_RUN, STAGES, PipelineConfig, PipelineError
+from bench.pipeline.config import BASE, RM_RUN, STAGES, PipelineConfig, PipelineError, WinrateSettings
 from bench.pipeline.report import render_pipeline_report
 from bench.winrate.answers import AnswersError, read_answers
 from bench.winrate.controlled import controlled_records
@@ -261,17 +261,23 @@ def judge_inputs(cfg: PipelineConfig) -> dict[tuple[str, str], dict[str, Any]]:
     """What each pair's verdicts depend on: both answer files (hashed), the reward model's weights and the judge and
     bootstrap settings. Stored in <a>-vs-<b>.summary.json as `pipeline_inputs`; a pair is judged again when they
     change (e.g. more questions answered, a retrained reward model, another tie_margin). Each file is hashed once."""
-    w = cfg.winrate
     answers = {m: file_sha256(answers_path(cfg, m)) for m in models(cfg)}
-    shared = {"reward_model": weights_id(cfg.final(RM_RUN)), "tie_margin": w.tie_margin,
-              "rm_max_length": w.rm_max_length, "n_boot": w.n_boot, "rm_bf16_autocast": bf16_autocast(w.rm_bf16)}
+    shared = judge_settings(cfg.winrate, cfg.final(RM_RUN))
     return {(a, b): {"answers": {a: answers[a], b: answers[b]}, **shared} for a, b in judge_pairs(cfg)}
+
+
+def judge_settings(w: WinrateSettings, reward_model: str | Path) -> dict[str, Any]:
+    """What every pair's verdicts depend on besides its answers: the reward model's weights, the judge and bootstrap
+    settings (also `sr-bench science winrates`'s skip rule)."""
+    return {"reward_model": weights_id(reward_model), "tie_margin": w.tie_margin, "rm_max_length": w.rm_max_length,
+            "n_boot": w.n_boot, "rm_bf16_autocast": bf16_autocast(w.rm_bf16)}
 
 
 JUDGED_BEFORE = {"rm_bf16_autocast": False}  # pairs judged before the setting was recorded ran without autocast
 
 
-def _judged_with(summary: Path, inputs: dict[str, Any]) -> bool:
+def judged_with(summary: Path, inputs: dict[str, Any]) -> bool:
+    """Whether `summary` (a finished judging) was made from `inputs` (its stored `pipeline_inputs`)."""
     if not summary.is_file():
         return False
     stored = json.loads(summary.read_text(encoding="utf-8")).get("pipeline_inputs")
@@ -293,7 +299,7 @@ def stage_judge(cfg: PipelineConfig) -> bool:
         raise PipelineError(f"the judge stage needs every model's answers and the reward model; missing: "
                             f"{', '.join(missing)} (run the generate and reward-model stages first)")
     inputs = judge_inputs(cfg)
-    todo = [p for p in inputs if not _judged_with(out / f"{pair_run(*p)}.summary.json", inputs[p])]
+    todo = [p for p in inputs if not judged_with(out / f"{pair_run(*p)}.summary.json", inputs[p])]
     if not todo:
         if not (out / RANKING_FILE).is_file():  # judged before the ranking was written: fit it from the verdicts
             ranking_records(out, cfg.name, n_boot=min(w.n_boot, FIT_BOOT))

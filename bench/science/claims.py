@@ -23,6 +23,9 @@ SEEDS = (0, 1, 2)
 TEST, DEV, TRANSFER, EXACT, MARGINS, WINOGRANDE = ("sciq_test", "sciq_dev", "obqa_transfer", "sciq_test_em",
                                                    "heldout_margins", "winogrande_items")
 TRAINING = "training"  # bench.science.training: per-step curves and wall time of each run
+WINRATE = "winrate"  # bench.science.winrates: reward-model win rates of each run vs the base
+WINRATE_MODELS = ("dpo-s0/final", "sr-dpo-s0/final")  # the registered ones (PREREGISTRATION.md, "Win rates")
+WINRATE_METRICS = ("win", "tie", "lose")
 H, H_P, REWARD_ACC, WALL = "refine/marginal", "refine/margin_aug", "rewards/accuracies", "wall_seconds"
 STEP_ZERO = "step-0"  # models.step_zero: a run's starting model under its settings
 BETA_GRID = {0.025: "dpo-beta0.025-s0", 0.05: "dpo-beta0.05-s0", 0.1: "dpo-s0", 0.2: "dpo-beta0.2-s0",
@@ -217,6 +220,8 @@ class Analysis:
     """Training-batch curves and wall time per run (training_runs)."""
     wall: list[dict[str, Any]] = field(default_factory=list)
     """Wall time per family of finished runs (wall_by_family)."""
+    win_rates: list[dict[str, Any]] = field(default_factory=list)
+    """Reward-model win rates vs the base per judged model (win_rates)."""
 
 
 def model_table(res: Results) -> dict[str, dict[str, float]]:
@@ -270,7 +275,23 @@ def analyse(root: str | Path) -> Analysis:
     star, accs = beta_star(res)
     training = training_runs(res)
     return Analysis(verdicts, star, accs, tuned_note, model_table(res), secondary, mechanism_curves(res),
-                    step_zero_checks(res), training, wall_by_family(training))
+                    step_zero_checks(res), training, wall_by_family(training), win_rates(root))
+
+
+def win_rates(root: str | Path) -> list[dict[str, Any]]:
+    """Per model judged against the base (records of <root>/winrate/, bench.science.winrates): its win / tie / lose
+    rates with the judge's 95 % CIs, judged items and questions; the registered models first, without `rates` while
+    not yet judged."""
+    folder = Path(root) / WINRATE
+    found: dict[str, dict[str, Any]] = {}
+    for f in sorted(folder.glob("*.jsonl")) if folder.is_dir() else []:
+        for r in read_results(f):
+            if r["metric"] in WINRATE_METRICS and r.get("extra", {}).get("opponent") == "base":
+                row = found.setdefault(r["method"], {"model": r["method"], "rates": {}})
+                row["rates"][r["metric"]] = {"value": r["value"], "ci95": [r["ci_low"], r["ci_high"]]}
+                row.update(n=r["n"], questions=r["extra"]["n_questions"])
+    return [found.get(m, {"model": m}) for m in WINRATE_MODELS] + [
+        row for m, row in sorted(found.items()) if m not in WINRATE_MODELS]
 
 
 def mechanism_curves(res: Results) -> list[dict[str, Any]]:

@@ -94,6 +94,8 @@ def tables(a: Analysis) -> list[str]:
                        f"{fmt(row['d'], pct=False)} |")
     else:
         out.append(NOT_RUN + ".")
+    out += ["", "### Reward-model win rates vs the starting model (secondary, no verdict)", ""]
+    out += win_rate_lines(a.win_rates)
     out += ["", "### Mechanism along training (seed 0, descriptive)", ""]
     if a.curves:
         out += ["| model | ρ(Δ_π, gap) | ρ(Δ, gap) | acc(h_p) % | acc(h) % |", "| --- | ---: | ---: | ---: | ---: |"]
@@ -115,6 +117,26 @@ def tables(a: Analysis) -> list[str]:
     else:
         out.append(NOT_RUN + ".")
     return out
+
+
+def win_rate_lines(rows: list[dict[str, Any]]) -> list[str]:
+    out = ["The Bradley-Terry reward model scores each model's greedy answer and the base's (`sr-bench science "
+           "winrates`); an item (question, turn) is a win, tie or loss by the two scores; 95 % CIs by the judge's "
+           "bootstrap over questions.", "",
+           "| model | win % | 95 % CI | tie % | 95 % CI | lose % | n (items) | questions |",
+           "| --- | ---: | --- | ---: | --- | ---: | ---: | ---: |"]
+    for row in rows:
+        if not row.get("rates"):
+            out.append(f"| {row['model']} | {NOT_RUN} | – | – | – | – | – | – |")
+            continue
+        win, tie, lose = (row["rates"][m] for m in ("win", "tie", "lose"))
+        out.append(f"| {row['model']} | {fmt(win['value'])} | {pct_ci(win['ci95'])} | {fmt(tie['value'])} | "
+                   f"{pct_ci(tie['ci95'])} | {fmt(lose['value'])} | {row['n']} | {row['questions']} |")
+    return out
+
+
+def pct_ci(bounds: list[float]) -> str:
+    return f"[{fmt(bounds[0])}, {fmt(bounds[1])}]"
 
 
 def step_zero_lines(checks: list[dict[str, Any]], training: list[dict[str, Any]]) -> list[str]:
