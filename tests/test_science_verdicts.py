@@ -141,6 +141,12 @@ def test_report_leads_with_one_verdict_line_per_claim_and_keeps_the_rest(results
     assert lines[0].startswith("- **C1: supported.**") and "δ = +12.0 pp" in lines[0] and "99.17 % CI" in lines[0]
     assert lines[1].startswith("- **C2: inconclusive.**") and lines[2].startswith("- **C3: not supported.**")
     assert lines[5].startswith("- **C6: not yet run.**")
+    plain = next(line for line in text.splitlines() if line.startswith("**In plain words**"))
+    assert text.index(plain) < text.index(lines[0])
+    assert ("C1, Sr-DPO against DPO on held-out accuracy: better, as claimed; C2, Sr-DPO against DPO with a "
+            "dev-tuned β: cannot tell at this size; C3, Sr-DPO against its naive ablation Δ = sg[β·h]: no better "
+            "(any gain is below the MDD);") in plain and plain.endswith("C6, Sr-DPO's WinoGrande accuracy against "
+                                                                         "DPO's: not yet run.")
     assert text.index("### Claims") > text.index(lines[5])  # the verdicts come before the tables
     assert "| 0.2 | 60.0 |" in text and "| sr-dpo-s0/final | 62.0 |" in text
     records = render.verdict_records(a)
@@ -149,3 +155,12 @@ def test_report_leads_with_one_verdict_line_per_claim_and_keeps_the_rest(results
     readme.write_text("no markers\n", encoding="utf-8")
     with pytest.raises(UserError, match="markers"):
         render.write_report(a, readme)
+
+
+def test_plain_words_name_a_significant_reversal_and_c6_regressions():
+    worse = stats.Estimate(-0.03, stats.Interval(0.95, -0.05, -0.01), stats.Interval(0.9917, -0.06, -0.008), 200)
+    null = stats.Estimate(0.0, stats.Interval(0.95, -0.01, 0.01), stats.Interval(0.9917, -0.02, 0.02), 200)
+    low = stats.Estimate(-0.09, stats.Interval(0.95, -0.12, -0.06), stats.Interval(0.95, -0.12, -0.06), 120)
+    assert "worse" in render.plain_outcome(claims.Verdict("C4", "", stats.NOT_SUPPORTED, worse))
+    assert "no better" in render.plain_outcome(claims.Verdict("C4", "", stats.NOT_SUPPORTED, null))
+    assert render.plain_outcome(claims.Verdict("C6", "", stats.NOT_SUPPORTED, low)) == "a regression beyond 5 pp"
