@@ -8,8 +8,7 @@ import json
 
 import pytest
 import torch
-from tiny import PAIRS, tiny_model, tiny_tokenizer
-from transformers import LlamaConfig, LlamaForSequenceClassification
+from tiny import PAIRS, save_tiny_reward_model, tiny_model, tiny_tokenizer
 
 from bench.cli import main as bench_main
 from bench.pipeline.config import PipelineError, load_config
@@ -43,15 +42,7 @@ def gen_dir(tmp_path_factory):
 def rm_dir(tmp_path_factory):
     folder = tmp_path_factory.mktemp("tiny-rm")
     tok = tiny_tokenizer()
-    torch.manual_seed(7)
-    cfg = LlamaConfig(vocab_size=len(tok), hidden_size=32, intermediate_size=64, num_hidden_layers=2,
-                      num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=256, num_labels=1,
-                      pad_token_id=tok.pad_token_id, eos_token_id=tok.eos_token_id, bos_token_id=None)
-    model = LlamaForSequenceClassification(cfg)
-    torch.nn.init.normal_(model.score.weight, std=1.0)  # spread the scores
-    model.save_pretrained(folder, safe_serialization=True)
-    tok.save_pretrained(folder)
-    return folder
+    return save_tiny_reward_model(folder, tok)
 
 
 @pytest.fixture(scope="module")

@@ -27,20 +27,12 @@ ANSWERS_B = {1: ["Eggs are food ."], 2: ["It is six .", "Five , maybe ."], 3: ["
 
 @pytest.fixture(scope="module")
 def rm_dir(tmp_path_factory):
-    from tiny import tiny_tokenizer
+    from tiny import save_tiny_reward_model, tiny_tokenizer
 
     folder = tmp_path_factory.mktemp("tiny-rm")
     texts = [t for d in (QUESTIONS, ANSWERS_A, ANSWERS_B) for v in d.values() for t in v]
     tok = tiny_tokenizer(texts)
-    torch.manual_seed(7)
-    cfg = LlamaConfig(vocab_size=len(tok), hidden_size=32, intermediate_size=64, num_hidden_layers=2,
-                      num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=256, num_labels=1,
-                      pad_token_id=tok.pad_token_id, eos_token_id=tok.eos_token_id, bos_token_id=None)
-    model = LlamaForSequenceClassification(cfg)
-    torch.nn.init.normal_(model.score.weight, std=1.0)  # spread the scores so margins are visible
-    model.save_pretrained(folder, safe_serialization=True)
-    tok.save_pretrained(folder)
-    return folder
+    return save_tiny_reward_model(folder, tok)
 
 
 def items() -> list[JudgeItem]:

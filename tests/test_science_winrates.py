@@ -7,9 +7,7 @@ from __future__ import annotations
 import json
 
 import pytest
-import torch
 import yaml
-from transformers import LlamaConfig, LlamaForSequenceClassification
 
 from bench.cli import main
 from bench.science import claims, render, winrates
@@ -17,7 +15,7 @@ from bench.science.render import END, START
 from bench.science.store import read_results
 from bench.winrate import generate
 from tests.test_science_eval import WORDS, save_model
-from tests.tiny import tiny_tokenizer, write_pairs
+from tests.tiny import save_tiny_reward_model, tiny_tokenizer, write_pairs
 
 QUESTIONS = ["What is the capital of France ?", "Name a primary colour .", "Is water wet ?", "How do I boil an egg ?"]
 
@@ -30,15 +28,7 @@ def own_cache(tmp_path, monkeypatch):
 def save_reward_model(folder):
     """A random one-output sequence classifier with the models' tokenizer (the judge's reward model)."""
     tok = tiny_tokenizer(WORDS)
-    torch.manual_seed(7)
-    cfg = LlamaConfig(vocab_size=len(tok), hidden_size=32, intermediate_size=64, num_hidden_layers=2,
-                      num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=256, num_labels=1,
-                      pad_token_id=tok.pad_token_id, eos_token_id=tok.eos_token_id, bos_token_id=None)
-    model = LlamaForSequenceClassification(cfg)
-    torch.nn.init.normal_(model.score.weight, std=1.0)  # spread the scores
-    model.save_pretrained(folder, safe_serialization=True)
-    tok.save_pretrained(folder)
-    return folder
+    return save_tiny_reward_model(folder, tok)
 
 
 def write_config(tmp_path, base, limit):

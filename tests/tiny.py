@@ -7,7 +7,12 @@ import re
 from pathlib import Path
 
 from tokenizers import Tokenizer, models, pre_tokenizers
-from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
+from transformers import (
+    LlamaConfig,
+    LlamaForCausalLM,
+    LlamaForSequenceClassification,
+    PreTrainedTokenizerFast,
+)
 
 from sr_train.refine import QUALITY_PROMPT
 
@@ -73,6 +78,22 @@ def save_tiny(folder: Path, seed: int = 0) -> Path:
     """A tiny Llama + tokenizer as a plain HF folder (safetensors)."""
     tok = tiny_tokenizer()
     tiny_model(len(tok), seed).save_pretrained(folder, safe_serialization=True)
+    tok.save_pretrained(folder)
+    return folder
+
+
+def save_tiny_reward_model(folder: Path, tok: PreTrainedTokenizerFast) -> Path:
+    """A random one-output Llama sequence classifier (a judge's reward model) with `tok`, as a plain HF folder; its
+    score head is widened (std 1) so reward margins are visible."""
+    import torch
+
+    torch.manual_seed(7)
+    cfg = LlamaConfig(vocab_size=len(tok), hidden_size=32, intermediate_size=64, num_hidden_layers=2,
+                      num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=256, num_labels=1,
+                      pad_token_id=tok.pad_token_id, eos_token_id=tok.eos_token_id, bos_token_id=None)
+    model = LlamaForSequenceClassification(cfg)
+    torch.nn.init.normal_(model.score.weight, std=1.0)
+    model.save_pretrained(folder, safe_serialization=True)
     tok.save_pretrained(folder)
     return folder
 
