@@ -10,7 +10,8 @@ import pytest
 import yaml
 
 from bench.cli import main
-from bench.science import claims, render, winrates
+from bench.pipeline import science_winrates as winrates
+from bench.science import claims, render
 from bench.science.render import END, START
 from bench.science.store import read_results
 from bench.winrate import generate

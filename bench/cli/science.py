@@ -12,6 +12,7 @@ from bench.leaderboard.data import DataSourceError
 from bench.leaderboard.evaluate import LeaderboardError
 from bench.leaderboard.records import RawResultError
 from bench.pipeline.config import RM_RUN, PipelineError, load_config
+from bench.pipeline.science_winrates import evaluate_winrates
 from bench.science import claims, render
 from bench.science.exact import evaluate_exact
 from bench.science.loglik import evaluate_loglik
@@ -19,7 +20,6 @@ from bench.science.margins import QUESTIONS, evaluate_margins
 from bench.science.models import select
 from bench.science.training import collect_training
 from bench.science.winogrande import LIMIT, evaluate_winogrande
-from bench.science.winrates import evaluate_winrates
 from bench.winrate.answers import AnswersError
 from bench.winrate.pairwise import JudgeFailed
 from bench.winrate.questions import QuestionError, load_questions

@@ -23,7 +23,7 @@ SEEDS = (0, 1, 2)
 TEST, DEV, TRANSFER, EXACT, MARGINS, WINOGRANDE = ("sciq_test", "sciq_dev", "obqa_transfer", "sciq_test_em",
                                                    "heldout_margins", "winogrande_items")
 TRAINING = "training"  # bench.science.training: per-step curves and wall time of each run
-WINRATE = "winrate"  # bench.science.winrates: reward-model win rates of each run vs the base
+WINRATE = "winrate"  # bench.pipeline.science_winrates: reward-model win rates of each run vs the base
 WINRATE_MODELS = ("dpo-s0/final", "sr-dpo-s0/final")  # the registered ones (PREREGISTRATION.md, "Win rates")
 WINRATE_METRICS = ("win", "tie", "lose")
 H, H_P, REWARD_ACC, WALL = "refine/marginal", "refine/margin_aug", "rewards/accuracies", "wall_seconds"
@@ -279,7 +279,7 @@ def analyse(root: str | Path) -> Analysis:
 
 
 def win_rates(root: str | Path) -> list[dict[str, Any]]:
-    """Per model judged against the base (records of <root>/winrate/, bench.science.winrates): its win / tie / lose
+    """Per model judged against the base (records of <root>/winrate/, bench.pipeline.science_winrates): its win / tie / lose
     rates with the judge's 95 % CIs, judged items and questions; the registered models first, without `rates` while
     not yet judged."""
     folder = Path(root) / WINRATE
