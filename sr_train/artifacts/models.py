@@ -119,10 +119,16 @@ def is_peft(model: torch.nn.Module) -> bool:
 
 
 def save_plain(model: torch.nn.Module, tokenizer, out: str | os.PathLike) -> Path:
-    """Save a plain HF model (LoRA merged into a copy) + tokenizer as safetensors."""
+    """Save a plain HF model (LoRA merged into a copy) + tokenizer as safetensors, atomically: written into
+    `<out>.partial` and renamed, so a killed save never leaves a folder that looks like a saved model."""
     out = Path(out)
+    partial = out.with_name(out.name + ".partial")
+    shutil.rmtree(partial, ignore_errors=True)  # a save killed earlier
     plain = copy.deepcopy(model).merge_and_unload() if is_peft(model) else model
-    plain.save_pretrained(out, safe_serialization=True)
+    plain.save_pretrained(partial, safe_serialization=True)
     if tokenizer is not None:
-        tokenizer.save_pretrained(out)
+        tokenizer.save_pretrained(partial)
+    if out.exists():
+        shutil.rmtree(out)
+    os.replace(partial, out)
     return out
