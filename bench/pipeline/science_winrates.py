@@ -16,6 +16,7 @@ from typing import Any
 
 from bench.pipeline.config import BASE, WinrateSettings
 from bench.pipeline.stages import judge_settings, judged_with
+from bench.science.claims import WINRATE
 from bench.science.models import EvalModel
 from bench.science.store import read_results, result_path
 from bench.winrate.answers import AnswerSet, load_answer_set
@@ -28,7 +29,7 @@ from sr_train.artifacts.errors import UserError
 from sr_train.artifacts.files import file_sha256
 from sr_train.artifacts.runs import slug
 
-ANSWERS, WINRATE = "answers", "winrate"
+ANSWERS = "answers"
 
 
 def answers_file(out: str | Path, label: str) -> Path:
