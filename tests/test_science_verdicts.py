@@ -119,6 +119,19 @@ def test_verdicts_from_synthetic_records(results):
     assert v["C6"].status == claims.NOT_RUN and "WinoGrande" in v["C6"].note
 
 
+def test_seed0_secondary_rows_appear_as_their_runs_are_scored(results):
+    put(results, claims.TEST, "sr-dpo-lam0.1-s0/final", flip(BASE, 10, 0, 0), beta=0.1)
+    put(results, claims.TEST, "odpo-gold-s0/final", flip(BASE, 0, 25, 0), beta=0.1)
+    rows = {r["name"]: r for r in claims.analyse(results).secondary}
+    assert rows["sr-dpo λ0.1 − dpo (A1, seed 0)"]["value"] == pytest.approx(10 / N)
+    assert rows["sr-dpo λ0.5 − dpo (A1, seed 0)"]["value"] == pytest.approx(60 / N)  # λ 0.5 is sr-dpo-s0
+    assert rows["odpo gold margins − dpo (A1, seed 0)"]["value"] == pytest.approx(-25 / N)
+    assert rows["sr-dpo − odpo gold margins (A1, seed 0)"]["value"] == pytest.approx(85 / N)
+    low, high = rows["sr-dpo − odpo gold margins (A1, seed 0)"]["ci95"]
+    assert low < 85 / N < high
+    assert not any(name.startswith(("sr-dpo λ0.3", "sr-dpo λ1.0", "sr-dpo [1,10]")) for name in rows)  # not scored
+
+
 def test_missing_records_render_as_not_yet_run(tmp_path):
     root = tmp_path / "results"
     family(root, "dpo", BASE)

@@ -30,6 +30,14 @@ H, H_P, REWARD_ACC, WALL = "refine/marginal", "refine/margin_aug", "rewards/accu
 STEP_ZERO = "step-0"  # models.step_zero: a run's starting model under its settings
 BETA_GRID = {0.025: "dpo-beta0.025-s0", 0.05: "dpo-beta0.05-s0", 0.1: "dpo-s0", 0.2: "dpo-beta0.2-s0",
              0.4: "dpo-beta0.4-s0"}
+LAMBDA_GRID = {0.1: "sr-dpo-lam0.1-s0", 0.3: "sr-dpo-lam0.3-s0", 0.5: "sr-dpo-s0", 1.0: "sr-dpo-lam1.0-s0"}
+"""The registered λ curve (seed 0, β 0.1, the paper's prompt): λ -> run."""
+SEED0_COMPARISONS = [  # (name, run a, run b): the registered single-seed secondary comparisons on A1
+    *((f"sr-dpo λ{lam} − dpo (A1, seed 0)", run, "dpo-s0") for lam, run in LAMBDA_GRID.items()),
+    ("sr-dpo [1,10] prompt − paper's prompt (A1, seed 0)", "sr-dpo-ratings10-s0", "sr-dpo-s0"),
+    ("odpo gold margins − dpo (A1, seed 0)", "odpo-gold-s0", "dpo-s0"),
+    ("sr-dpo − odpo gold margins (A1, seed 0)", "sr-dpo-s0", "odpo-gold-s0"),
+]
 MDD = {"C1": 0.049, "C2": 0.049, "C3": 0.049, "C4": 0.10, "C5": 0.05}
 NONINFERIORITY = 0.05
 NOT_RUN = "not yet run"
@@ -260,6 +268,8 @@ def analyse(root: str | Path) -> Analysis:
             if other is not None:
                 name = f"sr-dpo − {label} ({metric})"
                 comparisons.append((name, lambda t=task, o=other, n=name: descriptive(res, n, t, sr, o)))
+    for name, run_a, run_b in SEED0_COMPARISONS:
+        comparisons.append((name, lambda n=name, x=run_a, y=run_b: descriptive(res, n, TEST, [final(x)], [final(y)])))
     for metric in ("acc_norm", "pairwise"):
         name = f"sr-dpo − dpo (A1 {metric})"
         comparisons.append((name, lambda m=metric, n=name: descriptive(res, n, TEST, sr, dpo, m)))
