@@ -22,7 +22,7 @@ LAYERS: dict[str, tuple[str, ...]] = {
     "bench.winrate": ("sr_train.artifacts", "bench.records", "bench.winrate"),
     "bench.report": ("sr_train.artifacts", "bench.records", "bench.leaderboard.tasks", "bench.report"),
     "bench.science": ("sr_train", "bench.records", "bench.winrate", "bench.leaderboard", "bench.report.train_logs",
-                      "bench.science"),
+                      "bench.report.style", "bench.science"),
     "bench.pipeline": EVERYTHING,
     "bench.cli": EVERYTHING,
     "benchmarks": EVERYTHING,

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from bench.records import make_record
-from bench.science import claims, render, stats
+from bench.science import claims, figures, render, stats
 from bench.science.store import result_path, save
 from sr_train.artifacts.errors import UserError
 
@@ -130,6 +130,33 @@ def test_seed0_secondary_rows_appear_as_their_runs_are_scored(results):
     low, high = rows["sr-dpo − odpo gold margins (A1, seed 0)"]["ci95"]
     assert low < 85 / N < high
     assert not any(name.startswith(("sr-dpo λ0.3", "sr-dpo λ1.0", "sr-dpo [1,10]")) for name in rows)  # not scored
+
+
+def test_figures_draw_what_the_records_hold(results, tmp_path):
+    a = claims.analyse(results)
+    assert figures.lambda_figure(a) is not None  # λ 0.5 is sr-dpo-s0, already scored
+    put(results, claims.TEST, "sr-dpo-lam0.1-s0/final", flip(BASE, 10, 0, 0), beta=0.1)
+    a = claims.analyse(results)
+    ax = figures.lambda_figure(a).axes[0]
+    (sr,) = [c for c in ax.containers if c.get_label() == "sr-dpo (seed 0)"]
+    points, _, (bars,) = sr.lines
+    assert list(points.get_xdata()) == [0.1, 0.5] and list(points.get_ydata()) == pytest.approx([52.0, 62.0])
+    low, high = next(r["ci95"] for r in a.secondary if r["name"] == claims.lambda_comparison(0.1))
+    bar = bars.get_segments()[0]  # λ 0.1's error bar: dpo-s0's A1 plus the paired difference's 95 % CI
+    assert [bar[0][1], bar[1][1]] == pytest.approx([100 * (0.5 + low), 100 * (0.5 + high)])
+    assert [line.get_ydata()[0] for line in ax.lines if line.get_label() == "dpo (β 0.1)"] == [50.0]
+    assert figures.training_figure(claims.analyse(tmp_path / "empty")) is None
+    final_rows = claims.Results(results).records[claims.MARGINS]["dpo-s0/final"]
+    save(result_path(results, claims.MARGINS, "dpo-s0/checkpoint-16"),
+         [{**r, "run": "dpo-s0/checkpoint-16"} for r in final_rows])
+    right = figures.training_figure(claims.analyse(results)).axes[1]
+    assert [(list(line.get_xdata()), line.get_label()) for line in right.lines] == [
+        ([16], "dpo-s0: acc(h_p)"), ([16], "dpo-s0: acc(h)")]  # final/ has no step without a training record
+    names = figures.write_figures(a, tmp_path / "figures")
+    assert names == ["science_training", "science_lambda"]
+    assert (tmp_path / "figures" / "science_lambda.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    block = render.render(a, stamp="2026-12-01", figures=names)
+    assert "![science_lambda](figures/science_lambda.png)" in block
 
 
 def test_missing_records_render_as_not_yet_run(tmp_path):

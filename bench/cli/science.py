@@ -13,7 +13,7 @@ from bench.leaderboard.evaluate import LeaderboardError
 from bench.leaderboard.records import RawResultError
 from bench.pipeline.config import RM_RUN, PipelineError, load_config
 from bench.pipeline.science_winrates import evaluate_winrates
-from bench.science import claims, render
+from bench.science import claims, figures, render
 from bench.science.exact import evaluate_exact
 from bench.science.loglik import evaluate_loglik
 from bench.science.margins import QUESTIONS, evaluate_margins
@@ -177,7 +177,8 @@ def beta_star(args: argparse.Namespace) -> int:
 def report(args: argparse.Namespace) -> int:
     analysis = claims.analyse(args.out)
     render.write_verdicts(analysis, f"{args.out}/verdicts.jsonl")
-    path = render.write_report(analysis, args.readme)
+    drawn = figures.write_figures(analysis, Path(args.readme).parent / "figures")
+    path = render.write_report(analysis, args.readme, figures=drawn)
     for v in analysis.verdicts:
         print(f"{v.claim}: {v.status}")
     print(f"wrote {path}")

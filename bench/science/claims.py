@@ -32,8 +32,15 @@ BETA_GRID = {0.025: "dpo-beta0.025-s0", 0.05: "dpo-beta0.05-s0", 0.1: "dpo-s0", 
              0.4: "dpo-beta0.4-s0"}
 LAMBDA_GRID = {0.1: "sr-dpo-lam0.1-s0", 0.3: "sr-dpo-lam0.3-s0", 0.5: "sr-dpo-s0", 1.0: "sr-dpo-lam1.0-s0"}
 """The registered λ curve (seed 0, β 0.1, the paper's prompt): λ -> run."""
+
+
+def lambda_comparison(lam: float) -> str:
+    """The secondary row of the λ curve's point `lam`: its seed-0 run against dpo-s0 on A1."""
+    return f"sr-dpo λ{lam} − dpo (A1, seed 0)"
+
+
 SEED0_COMPARISONS = [  # (name, run a, run b): the registered single-seed secondary comparisons on A1
-    *((f"sr-dpo λ{lam} − dpo (A1, seed 0)", run, "dpo-s0") for lam, run in LAMBDA_GRID.items()),
+    *((lambda_comparison(lam), run, "dpo-s0") for lam, run in LAMBDA_GRID.items()),
     ("sr-dpo [1,10] prompt − paper's prompt (A1, seed 0)", "sr-dpo-ratings10-s0", "sr-dpo-s0"),
     ("odpo gold margins − dpo (A1, seed 0)", "odpo-gold-s0", "dpo-s0"),
     ("sr-dpo − odpo gold margins (A1, seed 0)", "sr-dpo-s0", "odpo-gold-s0"),
