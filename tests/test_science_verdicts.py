@@ -130,6 +130,13 @@ def test_seed0_secondary_rows_appear_as_their_runs_are_scored(results):
     low, high = rows["sr-dpo − odpo gold margins (A1, seed 0)"]["ci95"]
     assert low < 85 / N < high
     assert not any(name.startswith(("sr-dpo λ0.3", "sr-dpo λ1.0", "sr-dpo [1,10]")) for name in rows)  # not scored
+    assert "sr-dpo − dpo (A2 acc_norm)" not in rows
+    family(results, "dpo", BASE, task=claims.TRANSFER)
+    family(results, "sr-dpo", flip(BASE, 30, 0, 0), task=claims.TRANSFER)
+    a = claims.analyse(results)
+    rows = {r["name"]: r for r in a.secondary}
+    assert rows["sr-dpo − dpo (A2 acc_norm)"]["value"] == pytest.approx(30 / N)  # put() sets acc_norm = value
+    assert a.models["sr-dpo-s1/final"]["A2 pairwise"] == pytest.approx(0.5 + 30 / N)
 
 
 def test_figures_draw_what_the_records_hold(results, tmp_path):

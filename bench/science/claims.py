@@ -244,9 +244,9 @@ def model_table(res: Results) -> dict[str, dict[str, float]]:
     for task, name in ((TEST, "A1"), (DEV, "A1 dev"), (TRANSFER, "A2"), (EXACT, "A3"), (WINOGRANDE, "WinoGrande")):
         for label, rows in res.records[task].items():
             table.setdefault(label, {})[name] = float(np.mean([r["value"] for r in rows]))
-            if task == TEST:
+            if task in (TEST, TRANSFER):  # the registered secondary forms of A1 and A2
                 for extra in ("acc_norm", "pairwise"):
-                    table[label][f"A1 {extra}"] = float(np.mean([r["extra"][extra] for r in rows]))
+                    table[label][f"{name} {extra}"] = float(np.mean([r["extra"][extra] for r in rows]))
     return dict(sorted(table.items()))
 
 
@@ -277,9 +277,10 @@ def analyse(root: str | Path) -> Analysis:
                 comparisons.append((name, lambda t=task, o=other, n=name: descriptive(res, n, t, sr, o)))
     for name, run_a, run_b in SEED0_COMPARISONS:
         comparisons.append((name, lambda n=name, x=run_a, y=run_b: descriptive(res, n, TEST, [final(x)], [final(y)])))
-    for metric in ("acc_norm", "pairwise"):
-        name = f"sr-dpo − dpo (A1 {metric})"
-        comparisons.append((name, lambda m=metric, n=name: descriptive(res, n, TEST, sr, dpo, m)))
+    for task, short in ((TEST, "A1"), (TRANSFER, "A2")):
+        for metric in ("acc_norm", "pairwise"):
+            name = f"sr-dpo − dpo ({short} {metric})"
+            comparisons.append((name, lambda t=task, m=metric, n=name: descriptive(res, n, t, sr, dpo, m)))
     secondary = [row for _, make in comparisons if (row := make()) is not None]
     for extra in (correlation_claim(res, sr, "pearson"), correlation_claim(res, dpo),
                   pair_accuracy_claim(res, sr)):

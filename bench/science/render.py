@@ -142,7 +142,7 @@ def tables(a: Analysis) -> list[str]:
     out += wall_lines(a.wall, a.training)
     out += ["", "### Every evaluated model (means, %)", ""]
     if a.models:
-        cols = ["A1", "A1 acc_norm", "A1 pairwise", "A1 dev", "A2", "A3", "WinoGrande"]
+        cols = ["A1", "A1 acc_norm", "A1 pairwise", "A1 dev", "A2", "A2 acc_norm", "A2 pairwise", "A3", "WinoGrande"]
         out += ["| model | " + " | ".join(cols) + " |", "| --- |" + " ---: |" * len(cols)]
         out += [f"| {label} | " + " | ".join(fmt(m.get(c)) for c in cols) + " |" for label, m in a.models.items()]
     else:
