@@ -17,11 +17,13 @@ import matplotlib
 from matplotlib.figure import Figure
 
 from bench.report.style import FULL_WIDTH, STYLE, colour, new_figure, save_figure
-from bench.science.claims import LAMBDA_GRID, Analysis, final, lambda_comparison
+from bench.science.claims import LAMBDA_GRID, Analysis, family_of, final, lambda_comparison
+from sr_train.artifacts.runs import checkpoint_step
 
 TRAINING_FAMILIES = ("dpo", "sr-dpo", "sr-dpo-naive")
-REFERENCES = (("dpo-s0", "dpo (β 0.1)", "dpo", "-"), ("sr-dpo-naive-s0", "naive Δ (λ 0.5)", "sr-dpo-naive", "--"),
-              ("odpo-gold-s0", "odpo, gold margins", "odpo", "-."), ("base", "starting model", "base", ":"))
+REFERENCES = (  # (model label, legend, colour's family, line style): horizontal lines in the λ figure
+    (final("dpo-s0"), "dpo (β 0.1)", "dpo", "-"), (final("sr-dpo-naive-s0"), "naive Δ (λ 0.5)", "sr-dpo-naive", "--"),
+    (final("odpo-gold-s0"), "odpo, gold margins", "odpo", "-."), ("base", "starting model", "base", ":"))
 
 
 def family_mean(training: list[dict[str, Any]], family: str, key: str) -> tuple[list[int], list[float]]:
@@ -35,8 +37,8 @@ def family_mean(training: list[dict[str, Any]], family: str, key: str) -> tuple[
 
 def step_of(model: str, final_step: int | None) -> int | None:
     """`dpo-s0/checkpoint-16` -> 16; `dpo-s0/final` -> the run's last step."""
-    point = model.rsplit("/", 1)[-1]
-    return int(point.split("-")[1]) if point.startswith("checkpoint-") else final_step
+    step = checkpoint_step(model)
+    return final_step if step is None else step
 
 
 def training_figure(a: Analysis) -> Figure | None:
@@ -57,7 +59,7 @@ def training_figure(a: Analysis) -> Figure | None:
         for run in ("dpo-s0", "sr-dpo-s0"):
             by_step = {step_of(c["model"], last.get(run)): c for c in a.curves if c["model"].startswith(run + "/")}
             points = sorted((s, c) for s, c in by_step.items() if s is not None)  # one point per step
-            fam = run.rsplit("-s", 1)[0]
+            fam = family_of(run)
             for key, style in (("acc_h_p", "--"), ("acc_h", "-")) if points else ():
                 right.plot([s for s, _ in points], [100 * c[key] for _, c in points], style, marker="o",
                            color=colour(fam), label=f"{run}: acc({key[4:]})")
@@ -85,8 +87,8 @@ def lambda_figure(a: Analysis) -> Figure | None:
             low.append(100 * (acc - dpo - row["ci95"][0]) if known else 0.0)
             high.append(100 * (dpo + row["ci95"][1] - acc) if known else 0.0)
         ax.errorbar(xs, ys, yerr=[low, high], marker="s", color=colour("sr-dpo"), capsize=2, label="sr-dpo (seed 0)")
-        for run, label, fam, style in REFERENCES:
-            acc = a.models.get(run if run == "base" else final(run), {}).get("A1")
+        for model, label, fam, style in REFERENCES:
+            acc = a.models.get(model, {}).get("A1")
             if acc is not None:
                 ax.axhline(100 * acc, linestyle=style, color=colour(fam), linewidth=1.0, label=label)
         ax.set(xlabel="λ", ylabel="held-out accuracy A1 (%)", title="A1 against λ (seed 0)", xlim=(0, 1.1))
