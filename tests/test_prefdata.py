@@ -1,13 +1,12 @@
 """The shipped preference set (sr_train/prefdata) and question set (bench/winrate/question_sets/sr_questions.jsonl).
 
-Checks the files as shipped (schema, counts, split, scores, gaps, lengths, overlap) and that build.py
-regenerates them byte for byte and refuses bad items.
+Checks the files as shipped (schema, counts, split, scores, gaps, lengths, overlap), that build.py
+regenerates them byte for byte from items/*.yaml, and that check.py refuses bad items and malformed rows.
 """
 
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import json
 import re
 import shutil
@@ -20,12 +19,15 @@ import pytest
 
 from bench.winrate.questions import load_questions
 from sr_train.artifacts.assets import resolve
+from sr_train.artifacts.errors import UserError
 from sr_train.artifacts.files import read_jsonl
 from sr_train.data import load_pairs
+from sr_train.prefdata import check
 
 ROOT = Path(__file__).resolve().parents[1]
 PREFDATA = ROOT / "sr_train" / "prefdata"
 BUILD = PREFDATA / "build.py"
+ITEMS = PREFDATA / "items"
 QUESTIONS = ROOT / "bench" / "winrate" / "question_sets" / "sr_questions.jsonl"
 FIELDS = ["id", "category", "prompt", "chosen", "rejected", "score_chosen", "score_rejected"]
 CATEGORIES = {"advice", "explanation", "writing", "coding", "math", "reasoning", "factual_qa", "summarising",
@@ -174,13 +176,6 @@ def test_build_regenerates_identical_files(tmp_path):
     assert check.returncode == 1 and "test.jsonl is stale" in check.stderr
 
 
-def _build_module():
-    spec = importlib.util.spec_from_file_location("prefdata_build", BUILD)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
-
-
 @pytest.mark.parametrize("bad, message", [
     (dict(score_chosen=5.0, score_rejected=6.0), "must be above"),
     (dict(score_chosen=8.25), "steps of 0.5"),
@@ -193,14 +188,119 @@ def _build_module():
     (dict(chosen="word " * 250), "proxy tokens"),
 ])
 def test_build_rejects_bad_items(bad, message):
-    build = _build_module()
-    good = build.item("What is six times seven?", "Six times seven is 42.", "It is 40.", 9, 3)
-    build.check_item(good, "unit item 1")  # the base item passes
+    assert issubclass(check.BuildError, UserError)  # printed as one line, exit 2
+    good = check.item("What is six times seven?", "Six times seven is 42.", "It is 40.", 9, 3)
+    check.check_item(good, "unit item 1")  # the base item passes
     bad_item = {**good, **bad}
     if "chosen" in bad:
         bad_item["chosen"] = bad["chosen"].strip()
-    with pytest.raises(build.BuildError, match=f"unit item 1 .*{message}"):
-        build.check_item(bad_item, "unit item 1")
+    with pytest.raises(check.BuildError, match=f"unit item 1 .*{message}"):
+        check.check_item(bad_item, "unit item 1")
+
+
+def test_items_are_the_shipped_rows():
+    """The data files hold exactly the shipped rows: one record per row, in id order, same texts and scores."""
+    rows = sorted(read_jsonl(PREFDATA / "train.jsonl") + read_jsonl(PREFDATA / "test.jsonl"), key=lambda r: r["id"])
+    items = check.checked_items(ITEMS)
+    assert sorted(p.name for p in ITEMS.iterdir()) == sorted(f"{c}.yaml" for c in CATEGORIES)
+    keys = ("prompt", "chosen", "rejected", "score_chosen", "score_rejected")
+    assert [(c, *(it[k] for k in keys)) for c, it in items] == [(r["category"], *(r[k] for k in keys)) for r in rows]
+
+
+def test_items_ship_as_package_data():
+    tomllib = pytest.importorskip("tomllib")
+    globs = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]["sr_train"]
+    shipped = {p for g in globs for p in (ROOT / "sr_train").glob(g)}
+    assert set(ITEMS.iterdir()) <= shipped and (PREFDATA / "check.py") in shipped
+
+
+def _plant(path: Path, field: str, value: str) -> str:
+    """Set `field` of the first item in `path` that has it to `value`; returns 'file:line: category item N ('."""
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    at = next(i for i, line in enumerate(lines) if line.startswith(f"  {field}: "))
+    end = at + 1
+    while end < len(lines) and lines[end].startswith("    "):  # the lines of a block value
+        end += 1
+    lines[at:end] = [f"  {field}: {value}\n"]
+    path.write_text("".join(lines), encoding="utf-8")
+    starts = [i for i, line in enumerate(lines[: at + 1]) if line.startswith("- ")]
+    return f"{path}:{starts[-1] + 1}: {path.stem} item {len(starts)} ("
+
+
+@pytest.mark.parametrize("name, field, value, message", [
+    ("math.yaml", "answer", "'99'", "answer 99 but .* = "),
+    ("coding.yaml", "tests", "assert False, 'planted'", "chosen code fails its tests: AssertionError: planted$"),
+    ("advice.yaml", "score_rejected", "9.5", "score_chosen 8.5 must be above score_rejected 9.5$"),
+])
+def test_checker_names_the_file_and_item_of_a_planted_bad_item(tmp_path, name, field, value, message):
+    items, out = tmp_path / "items", tmp_path / "out"
+    shutil.copytree(ITEMS, items)
+    out.mkdir()
+    where = _plant(items / name, field, value)
+    run = subprocess.run([sys.executable, str(BUILD), "--items", str(items), "--out", str(out)], cwd=ROOT,
+                         capture_output=True, text=True, timeout=60)
+    assert run.returncode == 2 and not list(out.iterdir()), run.stderr
+    lines = run.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"build.py: {where}"), run.stderr
+    assert re.search(message, lines[0]), lines[0]
+
+
+def test_checker_finds_a_duplicate_prompt_across_files(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    shutil.copytree(ITEMS, tmp_path / "items")
+    first = check.load_file(ITEMS / "advice.yaml")[0][0]
+    refusal = tmp_path / "items" / "refusal.yaml"
+    k = len(check.load_file(refusal)) + 1
+    n = refusal.read_text(encoding="utf-8").count("\n")
+    with refusal.open("a", encoding="utf-8") as f:
+        f.write(f"\n- prompt: {json.dumps(first['prompt'].upper())}\n  chosen: Yes.\n  rejected: No.\n"
+                "  score_chosen: 9\n  score_rejected: 3\n")
+    with pytest.raises(check.BuildError) as e:
+        check.checked_items(Path("items"))
+    assert str(e.value) == (f"items/refusal.yaml:{n + 2}: refusal item {k}: duplicate prompt (first in "
+                            f"items/advice.yaml:3: advice item 1): {first['prompt'].upper()[:60]!r}")
+
+
+ROW = "\n- prompt: X\n  chosen: Y\n  rejected: Z\n"
+
+
+@pytest.mark.parametrize("tail, offset, message", [
+    ("  score_chosen: high\n  score_rejected: 2\n", 5, "score_chosen must be a number, not 'high'"),
+    ("  score_chosen: 9\n  score_rejected: 2\n  colour: red\n", 7, "unknown field 'colour' \\(fields: prompt, "),
+    ("  score_chosen: 9\n  score_chosen: 9\n", 6, "field 'score_chosen' given twice"),
+    ("", 2, "item lacks score_chosen, score_rejected"),
+    ("  score_chosen: 9\n  score_rejected: 2\n  answer: 42\n", 7, "answer must be text, not 42"),
+    ("  score_chosen: 9\n  score_rejected: 2\n  rejected_wrong: 'yes'\n", 7, "rejected_wrong must be true or false"),
+    ("\tscore_chosen: 9\n", 5, "not valid YAML: found character '\\\\t' that cannot start any token"),
+    ("  score_chosen: 9\n  score_rejected: 'two\n", 7, "not valid YAML: found unexpected end of stream \\(while scanning a quoted scalar, line LINE6\\)$"),
+    ("  score_chosen: 9\n  score_rejected: 2\n- just a sentence\n", 7, "an item must be a mapping of fields, not str"),
+])
+def test_a_malformed_row_names_file_and_line(tmp_path, monkeypatch, tail, offset, message):
+    monkeypatch.chdir(tmp_path)
+    shutil.copytree(ITEMS, tmp_path / "items")
+    path = tmp_path / "items" / "writing.yaml"
+    n = path.read_text(encoding="utf-8").count("\n")
+    path.write_text(path.read_text(encoding="utf-8") + ROW + tail, encoding="utf-8")
+    message = message.replace("LINE6", str(n + 6))
+    with pytest.raises(check.BuildError, match=f"^items/writing.yaml:{n + offset}: {message}") as e:
+        check.checked_items(Path("items"))
+    assert "\n" not in str(e.value)
+
+
+def test_a_malformed_file_is_one_line_from_the_command(tmp_path):
+    items = tmp_path / "items"
+    shutil.copytree(ITEMS, items)
+    path = items / "math.yaml"
+    n = path.read_bytes().count(b"\n")
+    path.write_bytes(path.read_bytes() + b"\n- prompt: caf\xe9\n")  # Latin-1, not UTF-8
+    run = subprocess.run([sys.executable, "-m", "sr_train.prefdata.check", str(items)], cwd=ROOT,
+                         capture_output=True, text=True, timeout=60)
+    assert run.returncode == 2, run.stderr
+    assert run.stderr.splitlines() == [f"check: {path}:{n + 2}: not UTF-8 text (invalid continuation byte)"]
+    ok = subprocess.run([sys.executable, "-m", "sr_train.prefdata.check"], cwd=ROOT, capture_output=True,
+                        text=True, timeout=60)
+    n_rows = sum(len(read_jsonl(PREFDATA / f"{name}.jsonl")) for name in ("train", "test"))
+    assert ok.returncode == 0 and ok.stdout.startswith(f"{n_rows} items in sr_train/prefdata/items: all checks pass")
 
 
 def test_question_set():
