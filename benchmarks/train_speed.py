@@ -11,8 +11,8 @@ F = 6 (policy forward + backward) or 8 when a reference forward runs each step; 
 the p+x tokens the aug forward computes per step (`aug_tokens_per_step`: non-pad; `aug_slots_per_step`: with
 padding, what the GPU runs) and `mfu_with_aug` adding 2N per computed non-pad p+x token. With `+prefix` the p+x
 view runs as shared prefixes (n rows) + responses (2n rows) against their KV cache, so fewer p+x tokens.
-PEAK_FLOPS = 800e12: the H100's dense bf16 matmul rate as measured on the lent machine
-(../shared/device/README.md), so our MFU numbers compare with the TRL baseline there.
+PEAK_FLOPS = 800e12: the H100's dense bf16 matmul rate as measured on the lent machine (2026-11-24), so our MFU
+numbers compare with the TRL baseline measured there.
 
   python benchmarks/train_speed.py                  # GPU: all shapes, writes results/perf/<date>-<device>.json
   python benchmarks/train_speed.py --smoke --out /tmp/perf.json   # CPU, seconds, tiny shape

@@ -16,34 +16,20 @@ import json
 import os
 import sys
 import typing
-from collections.abc import Callable
-from typing import Any
 
 from sr_train.artifacts.errors import UserError, report
 from sr_train.config import (
+    GROUPS,
     TrainConfig,
-    convert,
-    field_type,
     load_yaml,
     planned_steps,
+    read_note,
     typed_fields,
     warmup_warning,
 )
-from sr_train.losses import get_spec, loss_help
+from sr_train.flags import add_flags
+from sr_train.losses import loss_help
 from sr_train.recipe import train
-
-
-def _flag_type(t: type, optional: bool) -> Callable[[str], Any]:
-    """argparse type of a field's flag: its value converted like a YAML value (`none` for an optional field)."""
-    def parse(text: str) -> Any:
-        if optional and text.strip().lower() in {"none", "null"}:
-            return None
-        try:
-            return convert(text, t, optional)
-        except ValueError as e:
-            raise argparse.ArgumentTypeError(str(e)) from None
-    parse.__name__ = t.__name__  # argparse names the type in its own messages
-    return parse
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -58,24 +44,16 @@ def build_parser() -> argparse.ArgumentParser:
                            epilog="losses (h: policy-vs-reference margin, r+/r-: log-ratios):\n"
                            + loss_help().replace("%", "%%"),
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--config", help="YAML file of config fields (command-line flags override it)")
+    parser.add_argument("--config", help="YAML file of config fields, named as the flags with underscores "
+                        "(command-line flags override it)")
     parser.add_argument("--dry-run", action="store_true",
                         help="check the config, local paths and data (rows, counts, truncation); download nothing, "
                         "train nothing")
     parser.add_argument("--debug", action="store_true", help="show the traceback of an error (also SR_ALIGN_DEBUG=1)")
-    group = parser.add_argument_group("config fields (YAML keys use the underscore names)")
-    for f in dataclasses.fields(TrainConfig):
-        t, optional = field_type(f.name)
-        default = f.default if f.default is not dataclasses.MISSING else None
-        shown = repr(default) if not isinstance(default, str) or len(default) < 60 else repr(default[:57] + "...")
-        kwargs = {"dest": f.name, "default": argparse.SUPPRESS,
-                  "help": f"{f.metadata.get('help', '')} (default: {shown})".replace("%", "%%")}
-        kwargs.update(type=_flag_type(t, optional))
-        if t is bool:
-            kwargs.update(metavar="BOOL")
-        elif f.metadata.get("choices"):
-            kwargs["choices"] = f.metadata["choices"]
-        group.add_argument("--" + f.name.replace("_", "-"), **kwargs)
+    for name, serves in GROUPS.items():  # each config field in the group its declaration is under
+        add_flags(parser.add_argument_group(name, serves), TrainConfig,
+                  [f.name for f in dataclasses.fields(TrainConfig) if f.metadata["group"] == name],
+                  more_help=read_note)
     return parser
 
 
@@ -100,7 +78,7 @@ def dry_run_report(cfg: TrainConfig) -> list[str]:
     if (ext in {".json", ".jsonl", ".parquet", ".arrow"} or cfg.data.startswith((".", "/"))) and not os.path.exists(
             cfg.data):
         problems.append(f"data {cfg.data} does not exist")
-    if get_spec(cfg.loss if cfg.loss != "bt" else "dpo").needs_scores:
+    if (spec := cfg.loss_spec()) is not None and spec.needs_scores:
         problems.append(f"note: loss {cfg.loss} needs score_chosen/score_rejected in the data")
     return problems
 
@@ -119,7 +97,7 @@ def dry_run_data(cfg: TrainConfig) -> list[str]:
         examples, data_report = prepare_examples(cfg, load_tokenizer(cfg.model, cfg.trust_remote_code))
         n = len(examples)
     else:
-        needs_scores = cfg.loss != "bt" and get_spec(cfg.loss).needs_scores
+        needs_scores = (spec := cfg.loss_spec()) is not None and spec.needs_scores
         data_report = load_pairs(cfg.data, cfg.data_split, cfg.data_config, cfg.max_rows, cfg.on_bad_row,
                                  scores=needs_scores)[1].to_dict()
         n = data_report["rows_kept"]

@@ -1,7 +1,10 @@
 """Training configuration: one dataclass, read from YAML, every field overridable on the command line.
 
 Field names read like the paper (beta, lam, quality prompt p); defaults are the paper's where it states them
-(beta 0.1, RMSprop, lr 5e-7, batch 64, max length 512) and marked [our default] where it is silent.
+(beta 0.1, RMSprop, lr 5e-7, batch 64, max length 512) and marked [our default] where it is silent. Fields come in
+groups by what they serve (each `_group(...)` line heads one: sr-train's --help groups). The loss's settings take
+their default, help and choices from LossParams (sr_train.losses), where each is written once; each loss's spec
+names the knobs it reads, and a knob changed for a loss that does not read it is refused (unread_fields).
 """
 
 from __future__ import annotations
@@ -10,25 +13,27 @@ import dataclasses
 import importlib.util
 import math
 import os
-import types
-import typing
 from dataclasses import dataclass, field
 from typing import Any
 
 from sr_train.artifacts.assets import cache_dir, resolve
 from sr_train.artifacts.errors import UserError
 from sr_train.artifacts.files import read_yaml_mapping
-from sr_train.losses import F_DIVERGENCES, LOSSES, PRESETS, base_loss_name, components, get_spec, loss_weights
+from sr_train.flags import convert, declared_type, field_default, shown
+from sr_train.losses import (
+    LOSS_KNOBS,
+    LOSSES,
+    PRESETS,
+    LossParams,
+    LossSpec,
+    base_loss_name,
+    components,
+    get_spec,
+    loss_weights,
+    readers_text,
+)
 from sr_train.refine import QUALITY_PROMPT
 from sr_train.spo import DEFAULT_DEGREES, SCORES, SPO_FORMS, UNITS, SpoSettings, parse_degrees
-
-
-def get_spec_or_none(loss: str, attribute: str) -> object:
-    """An attribute of a loss's spec, None when the name is unknown (reported elsewhere)."""
-    try:
-        return getattr(get_spec(loss), attribute)
-    except KeyError:
-        return None
 
 
 class ConfigError(UserError):
@@ -66,14 +71,47 @@ def tracker_errors(report_to: str) -> list[str]:
     return errors
 
 
+GROUPS: dict[str, str] = {}  # --help group -> what its settings serve, in order (each field's `group`)
+
+
+def _group(name: str, serves: str) -> None:
+    """Fields declared after this call in TrainConfig's body serve `name`: their --help group."""
+    GROUPS[name] = serves
+
+
 def _f(default: Any, help: str, **kw: Any) -> Any:
-    return field(default=default, metadata={"help": help, **kw})
+    return field(default=default, metadata={"help": help, "group": next(reversed(GROUPS)), **kw})
+
+
+_LOSS_PARAMS = {f.name: f for f in dataclasses.fields(LossParams)}
+
+
+def _loss_f(name: str, **kw: Any) -> Any:
+    """A LossParams setting as a TrainConfig field: its default, help and choices are written there, once."""
+    f = _LOSS_PARAMS[name]
+    return _f(f.default, **{**f.metadata, **kw})
 
 
 @dataclass
 class TrainConfig:
-    # --- what to train
+    _group("model", "the policy and its reference")
     model: str = _f("", "policy and reference start: hub id, HF folder, .gguf file, or builtin:smollm2-135m-instruct")
+    trust_remote_code: bool = _f(False, "allow model code from the hub", resume_safe=True)
+    disable_dropout: bool = _f(True, "turn the model's dropout off (as TRL and the DPO reference code do; the paper's "
+                               "models have none)")
+    lora: bool = _f(False, "train LoRA adapters; the reference is the adapter-disabled policy")
+    lora_r: int = _f(16, "LoRA rank")
+    lora_alpha: int = _f(32, "LoRA alpha")
+    lora_dropout: float = _f(0.0, "LoRA dropout")
+    lora_target_modules: str = _f("all-linear", "LoRA target modules (comma list or all-linear)")
+    reference: str = _f("precompute", "'precompute' (once, cached on disk) or 'live' (reference forward each step)",
+                        choices=("precompute", "live"))
+    ref_cache_dir: str = _f("", "where precomputed reference log-probs are cached (empty: ref-logps in the user "
+                            "cache folder: $SR_ALIGN_CACHE, else $XDG_CACHE_HOME/sr-align, else ~/.cache/sr-align)",
+                            resume_safe=True)
+    ref_batch_size: int = _f(8, "pairs per forward when precomputing reference log-probs", resume_safe=True)
+
+    _group("data", "the preference pairs and how they are tokenised")
     data: str = _f("", "preference data: hub id, local .json/.jsonl/.parquet/.arrow file, saved dataset folder, "
                    "or builtin:sr-pref-train / builtin:sr-pref-test (our shipped set)")
     data_split: str = _f("train", "split to read from a hub id or dataset folder")
@@ -85,65 +123,62 @@ class TrainConfig:
                        "'\\n\\nHuman: ... \\n\\nAssistant:' text) or 'auto' (chat if the tokenizer has one)",
                        choices=("auto", "chat", "plain"))
     max_length: int = _f(512, "max tokens of prompt + response (paper: 512)")
-    max_prompt_length: int = _f(256, "prompt kept to its last N tokens when the pair is too long [our default: 256]")
-    # --- the loss
+    max_prompt_length: int = _f(256, "prompt kept to its last N tokens when the pair is too long [our default]")
+
+    _group("loss", "the loss and its knobs; a knob set for a loss other than --loss is refused")
     loss: str = _f("sr-dpo", "loss name (see the list below), a preset (rpo, mpo, cpo, orpo; sr-rpo ... with the "
                    "refinement), bt, or a comma list of losses summed with --loss-weights (YAML: a list)")
     loss_weights: str | None = _f(None, "weights of a comma-list loss's components, e.g. '1,0.5' (YAML: a list); "
-                                  "default: the preset's, else 1 each")
-    beta: float = _f(0.1, "beta (IPO's tau for ipo / sr-ipo); paper: 0.1")
-    lam: float = _f(0.5, "lambda, weight of the refinement term for sr-* (paper searched 0.1/0.3/0.5/1)")
-    refine: str = _f("prompt", "refinement Delta: 'prompt' (beta*h_p, the paper's) or 'naive' (detached beta*h)",
-                     choices=("prompt", "naive"))
-    quality_prompt: str = _f(QUALITY_PROMPT, "the quality prompt p (default: the paper's, verbatim)")
-    quality_prompt_file: str | None = _f(None, "read p from this text file instead")
-    prompt_join: str = _f("{p} {x}", "how p joins the first user turn x ([our default] '{p} {x}': p, one space, x)")
-    ipo_norm: str = _f("sum", "IPO log-ratio: 'sum' over tokens (paper) or 'mean' per token (TRL)",
-                       choices=("sum", "mean"))
-    label_smoothing: float = _f(0.0, "epsilon: assumed label-flip rate for robust and cdpo")
-    simpo_gamma: float = _f(0.5, "SimPO target margin gamma (reference-free, length-normalised)")
-    odpo_alpha: float = _f(1.0, "ODPO offset scale: offset = alpha * log(score_chosen - score_rejected)")
-    discopop_tau: float = _f(0.05, "DiscoPOP temperature tau (TRL's default, the paper's)")
-    f_divergence: str = _f("reverse_kl", "f-divergence regulariser of the margin losses (f-DPO, as TRL's "
-                           "f_divergence_type): reverse_kl (DPO), forward_kl, js_divergence, alpha_divergence",
-                           choices=F_DIVERGENCES)
-    f_alpha: float = _f(0.5, "alpha of --f-divergence alpha_divergence (TRL's f_alpha_divergence_coef)")
+                                  "None: the preset's, else 1 each")
+    beta: float = _loss_f("beta")
+    lam: float = _loss_f("lam")
+    refine: str = _loss_f("refine")
+    quality_prompt: str = _f(QUALITY_PROMPT, "the quality prompt p (the paper's, verbatim, unless set)",
+                             only_with=("refine", "prompt"))
+    quality_prompt_file: str | None = _f(None, "read p from this text file instead", only_with=("refine", "prompt"))
+    prompt_join: str = _f("{p} {x}", "how p joins the first user turn x ([our default]: p, one space, x)",
+                          only_with=("refine", "prompt"))
+    ipo_norm: str = _loss_f("ipo_norm")
+    label_smoothing: float = _loss_f("label_smoothing")
+    simpo_gamma: float = _loss_f("simpo_gamma")
+    odpo_alpha: float = _loss_f("odpo_alpha")
+    discopop_tau: float = _loss_f("discopop_tau")
+    f_divergence: str = _loss_f("f_divergence")
+    f_alpha: float = _loss_f("f_alpha")
+    alphapo_alpha: float = _loss_f("alphapo_alpha")
+    hdpo_alpha: float = _loss_f("hdpo_alpha")
+    up_penalty: str = _loss_f("up_penalty")
+    up_gamma: float = _loss_f("up_gamma")
     ld_alpha: float | None = _f(None, "LD-DPO alpha in [0, 1]: log-probs past the shorter response of each pair are "
                                 "scaled by alpha, policy and reference (Liu+ 2024; TRL ld_alpha; None: off)")
     use_weighting: bool = _f(False, "WPO: weight each pair by exp(mean log p - log sum p^2) of y+ times y-, from the "
                              "policy, detached (Zhou+ 2024; TRL use_weighting)")
-    token_stats: bool = _f(True, "log TRL's diagnostics (entropy, mean_token_accuracy, logits/chosen|rejected) from "
-                           "the gradient forward's chunks, no extra forward (~1% of a CPU step)", resume_safe=True)
-    alphapo_alpha: float = _f(0.0, "AlphaPO reward shape for cpo_* / alphapo: reward (1 - p^-a)/a of p = exp(mean "
-                              "log-prob) (TRL CPOConfig alpha; 0: log-prob rewards)")
-    hdpo_alpha: float = _f(1.0, "H-DPO entropy coefficient alpha on the policy's log-probs in the margin (1: DPO; "
-                           "alpha < 1 sharpens the policy) (Omura+ 2024)")
-    up_penalty: str = _f("scale", "UP-DPO penalty of the data's per-pair uncertainty u: 'scale' (logit * exp(-gamma "
-                         "u): attenuates uncertain pairs' gradient) or 'subtract' (logit - gamma u, pessimistic) "
-                         "(Houliston+ 2024)", choices=("scale", "subtract"))
-    up_gamma: float = _f(1.0, "UP-DPO penalty strength gamma (0: DPO)")
     spo_weight: float = _f(0.0, "SPO auxiliary loss weight w (Li+ 2024): loss = alignment loss + w * the degree loss "
                            "over each chosen response and its degraded versions (0: off, nothing extra computed)")
     spo_degrees: str = _f(DEFAULT_DEGREES, "SPO degrees: shares of the response's units removed, increasing in "
-                          "(0, 1), nested (YAML: a list)")
-    spo_unit: str = _f("word", "SPO: the unit removed, word or sentence", choices=UNITS)
+                          "(0, 1), nested (YAML: a list)", only_with=("spo_weight", None))
+    spo_unit: str = _f("word", "SPO: the unit removed, word or sentence", choices=UNITS,
+                       only_with=("spo_weight", None))
     spo_form: str = _f("rank", "SPO degree loss: 'rank' (Plackett-Luce by degree) or 'top1' (the intact response "
-                       "picked out of all versions)", choices=SPO_FORMS)
-    spo_score: str = _f("mean", "SPO score of a version: the policy's mean token log-prob or its sum", choices=SCORES)
-    # --- optimisation
+                       "picked out of all versions)", choices=SPO_FORMS, only_with=("spo_weight", None))
+    spo_score: str = _f("mean", "SPO score of a version: the policy's mean token log-prob or its sum", choices=SCORES,
+                        only_with=("spo_weight", None))
+
+    _group("optimisation", "the optimiser, its schedule, the batch and the run's length")
     optimizer: str = _f("rmsprop", "rmsprop (paper) or adamw", choices=("rmsprop", "adamw"))
     learning_rate: float = _f(5e-7, "peak learning rate (paper: 5e-7)")
     batch_size: int = _f(64, "global batch size in pairs (paper: 64)")
     micro_batch_size: int | None = _f(None, "pairs per device per forward; the rest is gradient accumulation",
                                       resume_safe=True)
     max_steps: int = _f(-1, "stop after N optimiser steps (-1: run num_epochs)")
-    num_epochs: float = _f(1.0, "epochs over the data when max_steps is -1 [our default: 1]")
-    warmup_steps: int = _f(150, "linear warm-up steps [our default: 150, DPO reference code]")
+    num_epochs: float = _f(1.0, "epochs over the data when max_steps is -1 [our default]")
+    warmup_steps: int = _f(150, "linear warm-up steps [our default, the DPO reference code's]")
     lr_scheduler: str = _f("constant_with_warmup", "transformers scheduler name")
-    max_grad_norm: float = _f(10.0, "gradient-norm clip [our default: 10]")
+    max_grad_norm: float = _f(10.0, "gradient-norm clip [our default]")
     weight_decay: float = _f(0.0, "weight decay")
     seed: int = _f(42, "random seed (data order, LoRA init)")
-    # --- precision, memory, model form
+
+    _group("precision", "precision, memory and kernels")
     dtype: str = _f("float32", "weight dtype: float32, bfloat16, float16 or auto",
                     choices=("float32", "bfloat16", "float16", "auto"))
     bf16: str = _f("auto", "bf16 autocast: auto (on where the GPU supports it, or where the CPU runs bf16 matrix "
@@ -158,44 +193,35 @@ class TrainConfig:
     logps_path: str = _f("fused", "sequence log-probs: 'fused' (a chunked head that never builds full-vocabulary "
                          "logits, where the model allows it) or 'logits' (the model's own logits)",
                          choices=("fused", "logits"), resume_safe=True)
-    attn_implementation: str | None = _f(None, "attention kernel: eager, sdpa, flash_attention_2 (default: "
+    attn_implementation: str | None = _f(None, "attention kernel: eager, sdpa, flash_attention_2 (None: the "
                                          "library's)", resume_safe=True)
-    disable_dropout: bool = _f(True, "turn the model's dropout off (as TRL and the DPO reference code do; the paper's "
-                               "models have none)")
-    trust_remote_code: bool = _f(False, "allow model code from the hub (off by default)", resume_safe=True)
-    lora: bool = _f(False, "train LoRA adapters; the reference is the adapter-disabled policy")
-    lora_r: int = _f(16, "LoRA rank")
-    lora_alpha: int = _f(32, "LoRA alpha")
-    lora_dropout: float = _f(0.0, "LoRA dropout")
-    lora_target_modules: str = _f("all-linear", "LoRA target modules (comma list or all-linear)")
-    save_merged: bool = _f(True, "LoRA runs: beside each adapter checkpoint, a merged plain model in "
-                           "checkpoint-N/merged/ (for evaluation along training; a full model's size each)",
-                           resume_safe=True)
-    # --- reference log-probs
-    reference: str = _f("precompute", "'precompute' (once, cached on disk) or 'live' (reference forward each step)",
-                        choices=("precompute", "live"))
-    ref_cache_dir: str = _f("", "where precomputed reference log-probs are cached (empty: ref-logps in the user "
-                            "cache folder: $SR_ALIGN_CACHE, else $XDG_CACHE_HOME/sr-align, else ~/.cache/sr-align)",
-                            resume_safe=True)
-    ref_batch_size: int = _f(8, "pairs per forward when precomputing reference log-probs", resume_safe=True)
-    # --- outputs
+
+    _group("checkpoints", "the run folder, its checkpoints and resuming")
     output_dir: str = _f("", "run folder: checkpoints, metrics.jsonl, final/ (empty: runs/<loss>)", resume_safe=True)
-    logging_steps: int = _f(1, "log metrics every N optimiser steps", resume_safe=True)
     save_steps: int = _f(500, "save a checkpoint every N steps", resume_safe=True)
     save_total_limit: int | None = _f(None, "keep only the last N checkpoints", resume_safe=True)
     keep_optimizer_state: bool = _f(False, "keep checkpoint-N's optimizer state once the run has finished (only "
                                     "resuming an unfinished run needs it; it is twice the model's size)",
                                     resume_safe=True)
+    save_merged: bool = _f(True, "LoRA runs: beside each adapter checkpoint, a merged plain model in "
+                           "checkpoint-N/merged/ (for evaluation along training; a full model's size each)",
+                           resume_safe=True)
     resume: str = _f("auto", "'auto' (resume from the last complete checkpoint in output_dir), 'never', or a path",
                      resume_safe=True)
+
+    _group("logging", "metrics.jsonl and trackers")
+    logging_steps: int = _f(1, "log metrics every N optimiser steps", resume_safe=True)
+    token_stats: bool = _f(True, "log TRL's diagnostics (entropy, mean_token_accuracy, logits/chosen|rejected) from "
+                           "the gradient forward's chunks, no extra forward (~1% of a CPU step)", resume_safe=True)
     report_to: str = _f("none", "also log to these trackers (the Trainer's report_to): none, or a comma list of "
                         f"{', '.join(TRACKERS)} (each installed)", resume_safe=True)
-    # --- evaluation on held-out pairs
+
+    _group("evaluation", "held-out pairs evaluated during training")
     eval_data: str | None = _f(None, "held-out preference pairs evaluated during training (any --data source); "
                                "their metrics go to metrics.jsonl as eval_<name> (TRL's names)", resume_safe=True)
-    eval_split: str | None = _f(None, "split of eval_data (default: data_split) or, without eval_data, a split of "
+    eval_split: str | None = _f(None, "split of eval_data (None: data_split) or, without eval_data, a split of "
                                 "data (e.g. test) held out for evaluation", resume_safe=True)
-    eval_steps: int | None = _f(None, "evaluate every N optimiser steps (default: logging_steps)", resume_safe=True)
+    eval_steps: int | None = _f(None, "evaluate every N optimiser steps (None: logging_steps)", resume_safe=True)
 
     def __post_init__(self) -> None:
         """YAML lists of losses / weights become the comma strings the command line takes; defaults that depend on
@@ -219,6 +245,21 @@ class TrainConfig:
             return tuple(float(w) for w in str(self.loss_weights).split(","))
         except ValueError:
             raise ValueError(f"loss_weights must be comma-separated numbers, got {self.loss_weights!r}") from None
+
+    def loss_spec(self) -> LossSpec | None:
+        """What the loss reads and needs (a composite's: any component's); None for bt (a reward model) and for a
+        name validate() refuses."""
+        if self.loss == "bt":
+            return None
+        try:
+            return get_spec(self.loss)
+        except KeyError:
+            return None
+
+    def loss_params(self) -> LossParams:
+        """The loss's settings: each LossParams field from the field of the same name, the weights as numbers."""
+        return LossParams(**{name: getattr(self, name) for name in _LOSS_PARAMS if name != "loss_weights"},
+                          loss_weights=self.loss_weight_values())
 
     def spo(self) -> SpoSettings | None:
         """The SPO auxiliary loss's settings; None when it is off (spo_weight 0, or a reward model)."""
@@ -261,14 +302,12 @@ class TrainConfig:
                 loss_weights(self.loss, self.loss_weight_values())
                 if "exo_pair" in {n.removeprefix("sr-") for n in components(self.loss)[0]} and not self.label_smoothing:
                     errors.append("loss exo_pair needs label_smoothing > 0 (its eps; the EXO paper suggests 1e-3)")
-                if self.f_divergence != "reverse_kl" and not get_spec(self.loss).f_divergence:
-                    allowed = [n for n, s in LOSSES.items() if s.f_divergence]
-                    errors.append(f"f_divergence {self.f_divergence!r} applies only to losses {allowed}, not "
-                                  f"{self.loss!r}")
             except KeyError as e:
                 errors.append(f"loss {self.loss!r} unknown ({e.args[0]}; or a preset {sorted(PRESETS)}, or bt)")
             except ValueError as e:
                 errors.append(str(e))
+        if self.loss == "bt" or self.loss_spec() is not None:  # (an unknown loss is reported alone)
+            errors += unread_fields(self).values()
         for f in dataclasses.fields(self):
             choices = f.metadata.get("choices")
             if choices and getattr(self, f.name) not in choices:
@@ -291,7 +330,7 @@ class TrainConfig:
         if self.spo_weight and self.ld_alpha is not None:
             errors.append("spo_weight with ld_alpha: SPO scores the intact response by its plain log-probs, which "
                           "LD-DPO's forward does not give; use one or the other")
-        if self.use_weighting and self.loss != "bt" and get_spec_or_none(self.loss, "sorts_batch"):
+        if self.use_weighting and (spec := self.loss_spec()) is not None and spec.sorts_batch:
             errors.append(f"use_weighting: WPO weights do not apply to loss {self.loss!r} (it sorts the batch)")
         if self.eval_split and not self.eval_data and self.eval_split == self.data_split:
             errors.append(f"eval_split {self.eval_split!r} is the training split (data_split): evaluation needs "
@@ -315,6 +354,44 @@ class TrainConfig:
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
+
+
+_DEFAULTS = {f.name: field_default(f) for f in dataclasses.fields(TrainConfig)}
+# a setting read only when another is on: name -> (that setting, the value it must have; None: any but its default)
+_ONLY_WITH = {f.name: f.metadata["only_with"] for f in dataclasses.fields(TrainConfig) if "only_with" in f.metadata}
+
+
+def read_note(name: str) -> str:
+    """For --help: who reads field `name` when not every run does (the losses reading a loss knob; the setting it
+    needs), else ''."""
+    parts = [f"read by {readers_text(name)}"] if name in LOSS_KNOBS else []
+    if (needs := _ONLY_WITH.get(name)) is not None:
+        other, wanted = needs
+        parts.append(f"{'with' if parts else 'read only with'} --{other.replace('_', '-')} "
+                     + (f"other than {_DEFAULTS[other]!r}" if wanted is None else repr(wanted)))
+    return f"[{', '.join(parts)}]" if parts else ""
+
+
+def unread_fields(cfg: TrainConfig) -> dict[str, str]:
+    """Settings changed from their default that nothing would read, each with an error naming what reads it: a loss
+    knob the chosen loss does not read (--simpo-gamma with dpo), or a setting of another setting that is off (f_alpha
+    without f_divergence alpha_divergence, spo_* without spo_weight, p without refine 'prompt')."""
+    spec = cfg.loss_spec()
+    reads = spec.reads if spec is not None else frozenset()
+    unread = {}
+    for f in dataclasses.fields(cfg):
+        value = getattr(cfg, f.name)
+        if value == _DEFAULTS[f.name]:
+            continue
+        if f.name in LOSS_KNOBS and f.name not in reads:
+            unread[f.name] = f"{f.name} {shown(value)} applies only to {readers_text(f.name)}, not {cfg.loss!r}"
+        elif (needs := _ONLY_WITH.get(f.name)) is not None:
+            other, wanted = needs
+            now = getattr(cfg, other)
+            if (now == _DEFAULTS[other]) if wanted is None else (now != wanted):
+                unread[f.name] = (f"{f.name} {shown(value)} is read only with {other} "
+                                  + (f"other than {_DEFAULTS[other]!r}" if wanted is None else repr(wanted)))
+    return unread
 
 
 def training_settings(cfg: TrainConfig) -> dict[str, Any]:
@@ -343,9 +420,6 @@ def load_yaml(path: str) -> dict[str, Any]:
 
 
 # -- types and ranges ----------------------------------------------------------------------------------------
-_TRUE, _FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off"}
-
-
 def default_output_dir(loss: str) -> str:
     """The run folder when none is given: named by the loss (runs/dpo, runs/sr-ipo, ...)."""
     return os.path.join("runs", loss)
@@ -353,57 +427,7 @@ def default_output_dir(loss: str) -> str:
 
 def field_type(name: str) -> tuple[type, bool]:
     """(the declared type of TrainConfig field `name`, whether it may be None)."""
-    t = typing.get_type_hints(TrainConfig)[name]
-    if isinstance(t, types.UnionType) or typing.get_origin(t) is typing.Union:
-        args = typing.get_args(t)
-        return next(a for a in args if a is not type(None)), type(None) in args
-    return t, False
-
-
-def parse_bool(value: Any) -> bool:
-    """True/False, or the strings true/false, yes/no, on/off, 1/0 (any case); ValueError otherwise."""
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
-        return value.strip().lower() in _TRUE
-    raise ValueError(f"expected true or false, got {value!r}")
-
-
-def convert(value: Any, t: type, optional: bool) -> Any:
-    """`value` as type `t` (bool, int, float, str); ValueError saying what was expected."""
-    if value is None:
-        if optional:
-            return None
-        raise ValueError(f"expected {'a number' if t in (int, float) else f'a {t.__name__}'}, got null")
-    if t is bool:
-        return parse_bool(value)
-    if t is int:
-        if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-            raise ValueError(f"expected an integer, got {value!r}")
-        number: Any = value
-        if isinstance(value, str):
-            try:
-                number = int(value.strip())
-            except ValueError:
-                try:
-                    number = float(value)  # "1e3"
-                except ValueError:
-                    raise ValueError(f"expected an integer, got {value!r}") from None
-        if isinstance(number, float) and not (math.isfinite(number) and number.is_integer()):
-            raise ValueError(f"expected an integer, got {value!r}")
-        return int(number)
-    if t is float:
-        if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-            raise ValueError(f"expected a number, got {value!r}")
-        try:
-            return float(value)
-        except ValueError:
-            raise ValueError(f"expected a number, got {value!r}") from None
-    if t is str:
-        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-            raise ValueError(f"expected a string, got {value!r}")
-        return str(value)
-    return value
+    return declared_type(TrainConfig, name)
 
 
 LIST_FIELDS = ("loss", "loss_weights", "spo_degrees")  # a YAML list or a comma string: `loss: [dpo, sft]`, `--loss dpo,sft`

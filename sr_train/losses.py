@@ -19,7 +19,9 @@ choices are options, and no equation number is claimed (README, "The methods the
 lambda = 0 gives exactly the base loss.
 
 Names follow TRL 1.16's DPOTrainer `loss_type` where it has the loss (ALIASES maps TRL's names to ours where they
-differ); `a,b` (with LossParams.loss_weights) sums weighted losses, and PRESETS name TRL's usual mixtures.
+differ); `a,b` (with LossParams.loss_weights) sums weighted losses, and PRESETS name TRL's usual mixtures. Each
+LossSpec names the LossParams knobs its loss reads (`knobs`; `reads` adds the refinement's and the f-divergence's):
+the one place that says which loss a knob serves (sr-train's --help and its refusal of an unread knob use it).
 """
 
 from __future__ import annotations
@@ -27,16 +29,21 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import torch
 import torch.nn.functional as F
 
-from sr_train.refine import refinement_delta
+from sr_train.refine import REFINE_MODES, refinement_delta
 
 Tensor = torch.Tensor
 
 F_DIVERGENCES = ("reverse_kl", "forward_kl", "js_divergence", "alpha_divergence")
 UP_PENALTIES = ("scale", "subtract")
+# Settings read by every sr-* loss: lambda and Delta's form (LossParams), the quality prompt p, its file and how it
+# joins x (TrainConfig's; the tokeniser reads them)
+REFINE_KNOBS = ("lam", "refine", "quality_prompt", "quality_prompt_file", "prompt_join")
+F_KNOBS = ("f_divergence", "f_alpha")  # read by the losses TRL allows an f-divergence with (LossSpec.f_divergence)
 
 
 @dataclass
@@ -59,23 +66,40 @@ class PairLogps:
     uncertainty: Tensor | None = None  # per-pair preference uncertainty (data `uncertainty` column, UP-DPO)
 
 
+def _knob(default: Any, help: str, **kw: Any) -> Any:
+    return field(default=default, metadata={"help": help, **kw})
+
+
 @dataclass
 class LossParams:
-    beta: float = 0.1
-    lam: float = 0.0
-    refine: str = "prompt"
-    ipo_norm: str = "sum"
-    label_smoothing: float = 0.0
-    simpo_gamma: float = 0.5
-    odpo_alpha: float = 1.0
-    discopop_tau: float = 0.05
-    f_divergence: str = "reverse_kl"
-    f_alpha: float = 0.5  # alpha of alpha_divergence
-    alphapo_alpha: float = 0.0  # AlphaPO reward shape for the cpo_* losses (0: log-prob rewards)
-    loss_weights: tuple[float, ...] | None = None  # one per component of a composite loss
-    hdpo_alpha: float = 1.0  # H-DPO entropy coefficient on the policy's log-probs (1: DPO)
-    up_penalty: str = "scale"  # UP-DPO: how the uncertainty enters the logit (UP_PENALTIES)
-    up_gamma: float = 1.0  # UP-DPO penalty strength
+    """What the losses read. Each default, help and choice list is written here once: TrainConfig's field of the same
+    name takes them (sr_train.config), and each LossSpec names the knobs its loss reads (`knobs`)."""
+
+    beta: float = _knob(0.1, "beta (IPO's tau for ipo / sr-ipo); paper: 0.1")
+    lam: float = _knob(0.5, "lambda, weight of the refinement term (paper searched 0.1/0.3/0.5/1; 0: the base loss) "
+                       "[our default]")
+    refine: str = _knob("prompt", "refinement Delta: 'prompt' (beta*h_p, the paper's) or 'naive' (detached beta*h)",
+                        choices=REFINE_MODES)
+    ipo_norm: str = _knob("sum", "IPO log-ratio: 'sum' over tokens (paper) or 'mean' per token (TRL)",
+                          choices=("sum", "mean"))
+    label_smoothing: float = _knob(0.0, "epsilon: the assumed label-flip rate")
+    simpo_gamma: float = _knob(0.5, "SimPO target margin gamma (reference-free, length-normalised)")
+    odpo_alpha: float = _knob(1.0, "ODPO offset scale: offset = alpha * log(score_chosen - score_rejected)")
+    discopop_tau: float = _knob(0.05, "DiscoPOP temperature tau (TRL's default, the paper's)")
+    f_divergence: str = _knob("reverse_kl", "f-divergence regulariser of the margin losses (f-DPO, as TRL's "
+                              "f_divergence_type): reverse_kl (DPO), forward_kl, js_divergence, alpha_divergence",
+                              choices=F_DIVERGENCES)
+    f_alpha: float = _knob(0.5, "alpha of --f-divergence alpha_divergence (TRL's f_alpha_divergence_coef)",
+                           only_with=("f_divergence", "alpha_divergence"))
+    alphapo_alpha: float = _knob(0.0, "AlphaPO reward shape for cpo_* / alphapo: reward (1 - p^-a)/a of p = exp(mean "
+                                 "log-prob) (TRL CPOConfig alpha; 0: log-prob rewards)")
+    loss_weights: tuple[float, ...] | None = None  # one per component of a composite loss (TrainConfig: a comma list)
+    hdpo_alpha: float = _knob(1.0, "H-DPO entropy coefficient alpha on the policy's log-probs in the margin (1: DPO; "
+                              "alpha < 1 sharpens the policy) (Omura+ 2024)")
+    up_penalty: str = _knob("scale", "UP-DPO penalty of the data's per-pair uncertainty u: 'scale' (logit * "
+                            "exp(-gamma u): attenuates uncertain pairs' gradient) or 'subtract' (logit - gamma u, "
+                            "pessimistic) (Houliston+ 2024)", choices=UP_PENALTIES)
+    up_gamma: float = _knob(1.0, "UP-DPO penalty strength gamma (0: DPO)")
 
 
 @dataclass
@@ -100,7 +124,15 @@ class LossSpec:
     twin: bool = True  # has an sr- twin (the loss reads its margin through a logit)
     f_divergence: bool = False  # TRL allows an f-divergence other than reverse KL
     sorts_batch: bool = False  # pairs are re-matched by sorting: no per-pair weights
+    knobs: tuple[str, ...] = ()  # the LossParams fields its base loss reads besides beta
     help: str = ""  # formula and source, for --help and the README
+
+    @property
+    def reads(self) -> frozenset[str]:
+        """Every loss-specific setting this loss reads: its knobs, the refinement's (sr-*) and the f-divergence's
+        (sft allows one, so that rpo can take it, but has no log-ratio to map)."""
+        f_knobs = F_KNOBS if self.f_divergence and self.margin != "none" else ()
+        return frozenset(self.knobs + (REFINE_KNOBS if self.refine else ()) + f_knobs)
 
 
 @dataclass
@@ -249,21 +281,23 @@ BASE_LOSSES: dict[str, Callable[[Terms, LossParams], Tensor]] = {
 }
 
 _FREE = {"reference_free": True}
+_EPS = ("label_smoothing",)
+_SIMPO_EPS = ("label_smoothing", "simpo_gamma", "alphapo_alpha")
 LOSSES: dict[str, LossSpec] = {
     "dpo": LossSpec("dpo", f_divergence=True, help="-log sigma(beta h) [Rafailov+ 2023; TRL sigmoid]"),
-    "ipo": LossSpec("ipo", f_divergence=True, help="(h - 1/(2 beta))^2; --ipo-norm mean divides each log-ratio by "
-                    "its length, as TRL [Azar+ 2023]"),
+    "ipo": LossSpec("ipo", f_divergence=True, knobs=("ipo_norm",), help="(h - 1/(2 beta))^2; --ipo-norm mean "
+                    "divides each log-ratio by its length, as TRL [Azar+ 2023]"),
     "hinge": LossSpec("hinge", f_divergence=True, help="max(0, 1 - beta h) [SLiC, Zhao+ 2023; TRL hinge]"),
-    "robust": LossSpec("robust", f_divergence=True, help="((1-eps)(-log sigma(beta h)) - eps(-log sigma(-beta h))) / "
-                       "(1 - 2 eps) [Chowdhury+ 2024; TRL robust]"),
-    "cdpo": LossSpec("cdpo", f_divergence=True, help="-(1-eps) log sigma(beta h) - eps log sigma(-beta h) "
-                     "[Mitchell 2023, conservative DPO]"),
-    "simpo": LossSpec("simpo", margin="policy_mean", **_FREE, help="-log sigma(beta h_avg - gamma), h_avg from "
-                      "length-normalised policy log-probs [Meng+ 2024]"),
-    "odpo": LossSpec("odpo", needs_scores=True, f_divergence=True, help="-log sigma(beta h - alpha log(s+ - s-)) "
-                     "[Amini+ 2024]"),
-    "exo_pair": LossSpec("exo_pair", f_divergence=True, help="sigma(z)(log sigma(z) - log(1-eps)) + sigma(-z)"
-                         "(log sigma(-z) - log eps), z = beta h [Ji+ 2024 EXO; TRL exo_pair]"),
+    "robust": LossSpec("robust", f_divergence=True, knobs=_EPS, help="((1-eps)(-log sigma(beta h)) - eps(-log "
+                       "sigma(-beta h))) / (1 - 2 eps) [Chowdhury+ 2024; TRL robust]"),
+    "cdpo": LossSpec("cdpo", f_divergence=True, knobs=_EPS, help="-(1-eps) log sigma(beta h) - eps log sigma(-beta "
+                     "h) [Mitchell 2023, conservative DPO]"),
+    "simpo": LossSpec("simpo", margin="policy_mean", **_FREE, knobs=("simpo_gamma",), help="-log sigma(beta h_avg - "
+                      "gamma), h_avg from length-normalised policy log-probs [Meng+ 2024]"),
+    "odpo": LossSpec("odpo", needs_scores=True, f_divergence=True, knobs=("odpo_alpha",), help="-log sigma(beta h - "
+                     "alpha log(s+ - s-)) [Amini+ 2024]"),
+    "exo_pair": LossSpec("exo_pair", f_divergence=True, knobs=_EPS, help="sigma(z)(log sigma(z) - log(1-eps)) + "
+                         "sigma(-z)(log sigma(-z) - log eps), z = beta h [Ji+ 2024 EXO; TRL exo_pair]"),
     "nca_pair": LossSpec("nca_pair", twin=False, help="-log sigma(beta r+) - 1/2 log sigma(-beta r+) - 1/2 log "
                          "sigma(-beta r-), r = log-ratio [Chen+ 2024 NCA; TRL nca_pair]"),
     "bco_pair": LossSpec("bco_pair", twin=False, help="-log sigma(beta r+) - log sigma(-beta r-) [Jung+ 2024 BCO; "
@@ -274,38 +308,63 @@ LOSSES: dict[str, LossSpec] = {
                          "APO-zero; TRL apo_zero]"),
     "apo_down": LossSpec("apo_down", twin=False, help="sigma(beta r+) + 1 - sigma(beta (r+ - r-)) [D'Oosterlinck+ "
                          "2024 APO-down; TRL apo_down]"),
-    "discopop": LossSpec("discopop", f_divergence=True, help="(1-m)(-log sigma(z)) + m exp(-z), m = sigma(z/tau), "
-                         "z = beta h [Chan+ 2024 DiscoPOP; TRL discopop]"),
+    "discopop": LossSpec("discopop", f_divergence=True, knobs=("discopop_tau",), help="(1-m)(-log sigma(z)) + m "
+                         "exp(-z), m = sigma(z/tau), z = beta h [Chan+ 2024 DiscoPOP; TRL discopop]"),
     "sigmoid_norm": LossSpec("sigmoid_norm", margin="ratio_norm", f_divergence=True, help="-log sigma(beta (r+/|y+| "
                              "- r-/|y-|)) [open-instruct dpo_norm, Tulu 3; TRL sigmoid_norm]"),
     "sft": LossSpec("sft", margin="none", twin=False, f_divergence=True, **_FREE,
                     help="-log pi(y+)/|y+| averaged over pairs (sequence-mean NLL)"),
     "sft_batch": LossSpec("sft_batch", margin="none", twin=False, f_divergence=True, **_FREE,
                           help="-sum log pi(y+) / sum |y+| over the batch (token-mean NLL) [TRL sft]"),
-    "aot": LossSpec("aot", twin=False, sorts_batch=True, help="cdpo on sort(log pi(y+)-log pi(y-)) - sort(same for "
-                    "ref) over the batch [Melnyk+ 2024 AOT; TRL aot]"),
-    "aot_unpaired": LossSpec("aot_unpaired", twin=False, sorts_batch=True, help="cdpo on sort(r+) - sort(r-) over "
-                             "the batch [Melnyk+ 2024; TRL aot_unpaired]"),
-    "cpo_pair": LossSpec("cpo_pair", margin="policy_sum", **_FREE, help="-(1-eps) log sigma(beta m) - eps log "
-                         "sigma(-beta m), m = log pi(y+) - log pi(y-) [Xu+ 2024 CPO; TRL CPOTrainer sigmoid]"),
-    "cpo_hinge": LossSpec("cpo_hinge", margin="policy_sum", **_FREE, help="max(0, 1 - beta m) [TRL CPOTrainer hinge]"),
-    "cpo_ipo": LossSpec("cpo_ipo", margin="policy_mean", **_FREE, help="(m_avg - 1/(2 beta))^2 [TRL CPOTrainer ipo]"),
-    "cpo_simpo": LossSpec("cpo_simpo", margin="policy_mean", **_FREE, help="cdpo of beta m_avg - gamma [Meng+ 2024 "
-                          "SimPO; TRL CPOTrainer simpo]"),
-    "alphapo": LossSpec("alphapo", margin="policy_mean", **_FREE, help="cpo_simpo with rewards (1 - p^-a)/a, "
-                        "p = exp(mean log-prob), a = --alphapo-alpha [Gupta+ 2025 AlphaPO; TRL CPOTrainer alpha]"),
-    "orpo_pair": LossSpec("orpo_pair", margin="policy_mean", twin=False, **_FREE, help="-beta log sigma(log odds(y+) - log "
-                          "odds(y-)), odds of mean log-probs [Hong+ 2024 ORPO; TRL ORPOTrainer]"),
-    "hdpo": LossSpec("hdpo", margin="ratio_alpha", help="-log sigma(beta [(alpha log pi(y+) - log pi_ref(y+)) - "
-                     "(alpha log pi(y-) - log pi_ref(y-))]), alpha = --hdpo-alpha (1: DPO) [Omura+ 2024 H-DPO, the "
-                     "loss of Sec. 3 (arXiv 2411.07595)]"),
-    "updpo": LossSpec("updpo", needs_uncertainty=True, help="-log sigma(beta h - gamma u) ('subtract') or -log "
-                      "sigma(beta h exp(-gamma u)) ('scale'), u = the data's uncertainty column, --up-penalty, "
-                      "--up-gamma [Houliston+ 2024 UP-DPO (arXiv 2410.20187)]"),
+    "aot": LossSpec("aot", twin=False, sorts_batch=True, knobs=_EPS, help="cdpo on sort(log pi(y+)-log pi(y-)) - "
+                    "sort(same for ref) over the batch [Melnyk+ 2024 AOT; TRL aot]"),
+    "aot_unpaired": LossSpec("aot_unpaired", twin=False, sorts_batch=True, knobs=_EPS, help="cdpo on sort(r+) - "
+                             "sort(r-) over the batch [Melnyk+ 2024; TRL aot_unpaired]"),
+    "cpo_pair": LossSpec("cpo_pair", margin="policy_sum", **_FREE, knobs=(*_EPS, "alphapo_alpha"), help="-(1-eps) "
+                         "log sigma(beta m) - eps log sigma(-beta m), m = log pi(y+) - log pi(y-) [Xu+ 2024 CPO; TRL "
+                         "CPOTrainer sigmoid]"),
+    "cpo_hinge": LossSpec("cpo_hinge", margin="policy_sum", **_FREE, knobs=("alphapo_alpha",),
+                          help="max(0, 1 - beta m) [TRL CPOTrainer hinge]"),
+    "cpo_ipo": LossSpec("cpo_ipo", margin="policy_mean", **_FREE, knobs=("alphapo_alpha",),
+                        help="(m_avg - 1/(2 beta))^2 [TRL CPOTrainer ipo]"),
+    "cpo_simpo": LossSpec("cpo_simpo", margin="policy_mean", **_FREE, knobs=_SIMPO_EPS, help="cdpo of beta m_avg - "
+                          "gamma [Meng+ 2024 SimPO; TRL CPOTrainer simpo]"),
+    "alphapo": LossSpec("alphapo", margin="policy_mean", **_FREE, knobs=_SIMPO_EPS, help="cpo_simpo with rewards "
+                        "(1 - p^-a)/a, p = exp(mean log-prob), a = --alphapo-alpha [Gupta+ 2025 AlphaPO; TRL "
+                        "CPOTrainer alpha]"),
+    "orpo_pair": LossSpec("orpo_pair", margin="policy_mean", twin=False, **_FREE, help="-beta log sigma(log "
+                          "odds(y+) - log odds(y-)), odds of mean log-probs [Hong+ 2024 ORPO; TRL ORPOTrainer]"),
+    "hdpo": LossSpec("hdpo", margin="ratio_alpha", knobs=("hdpo_alpha",), help="-log sigma(beta [(alpha log pi(y+) "
+                     "- log pi_ref(y+)) - (alpha log pi(y-) - log pi_ref(y-))]), alpha = --hdpo-alpha (1: DPO) "
+                     "[Omura+ 2024 H-DPO, the loss of Sec. 3 (arXiv 2411.07595)]"),
+    "updpo": LossSpec("updpo", needs_uncertainty=True, knobs=("up_penalty", "up_gamma"), help="-log sigma(beta h - "
+                      "gamma u) ('subtract') or -log sigma(beta h exp(-gamma u)) ('scale'), u = the data's "
+                      "uncertainty column, --up-penalty, --up-gamma [Houliston+ 2024 UP-DPO (arXiv 2410.20187)]"),
 }
 # Any margin loss takes the refinement: sr-dpo, sr-ipo (the paper's), and sr-hinge, sr-robust, ... (ours).
 LOSSES.update({f"sr-{name}": LossSpec(**{**s.__dict__, "refine": True})
                for name, s in list(LOSSES.items()) if s.twin})
+
+# Every loss-specific setting: read by some losses and not others (beta and the loss weights serve every loss)
+LOSS_KNOBS = frozenset().union(*(s.reads for s in LOSSES.values()))
+
+
+def knob_readers(knob: str) -> list[str]:
+    """The single losses that read `knob` (a LossParams field or another of LOSS_KNOBS)."""
+    return [name for name, s in LOSSES.items() if knob in s.reads]
+
+
+def readers_text(knob: str) -> str:
+    """Who reads `knob`, for messages and --help: 'losses simpo, cpo_simpo, alphapo (and their sr- twins)'."""
+    names = knob_readers(knob)
+    bases = [n for n in names if not n.startswith("sr-")]
+    twins = len(names) > len(bases)
+    if not bases:
+        return "the sr-* losses (the refinement)"
+    if len(bases) == 1:
+        return f"loss {bases[0]}" + (f" (and sr-{bases[0]})" if twins else "")
+    return f"losses {', '.join(bases)}" + (" (and their sr- twins)" if twins else "")
+
 
 # TRL's names (and open-instruct's) where ours differ.
 ALIASES = {"sigmoid": "dpo", "dpo_norm": "sigmoid_norm", "cpo_sigmoid": "cpo_pair"}
@@ -361,16 +420,19 @@ def base_loss_name(name: str) -> str | None:
 
 
 def get_spec(name: str) -> LossSpec:
-    """The spec of a loss; for a composite, one that needs what any component needs (base 'composite')."""
+    """The spec of a loss; for a composite, one that needs and reads what any component does (base 'composite';
+    an f-divergence only when every component takes one)."""
     names, _ = components(name)
     if len(names) == 1:
         return LOSSES[names[0]]
     specs = [LOSSES[n] for n in names]
-    return LossSpec("composite", refine=any(s.refine for s in specs),
+    f_divergence = all(s.f_divergence for s in specs)
+    reads = {k for s in specs for k in s.reads if f_divergence or k not in F_KNOBS}
+    return LossSpec("composite", refine=any(s.refine for s in specs), knobs=tuple(sorted(reads)),
                     reference_free=all(s.reference_free for s in specs),
                     needs_scores=any(s.needs_scores for s in specs), margin="none", twin=False,
                     needs_uncertainty=any(s.needs_uncertainty for s in specs),
-                    f_divergence=all(s.f_divergence for s in specs), sorts_batch=any(s.sorts_batch for s in specs))
+                    f_divergence=f_divergence, sorts_batch=any(s.sorts_batch for s in specs))
 
 
 def loss_weights(name: str, given: tuple[float, ...] | None) -> tuple[float, ...]:

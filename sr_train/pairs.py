@@ -90,11 +90,11 @@ def truncate(prompt: list[int], chosen: list[int], rejected: list[int], max_leng
 
 
 def tokenize_pair(tok: PreTrainedTokenizerBase, pair: dict, s: TokenizeSettings, chat: bool) -> dict:
-    """Token ids of one pair's views; raises ValueError when a response is truncated to nothing."""
+    """Token ids of one pair's views; raises DataError when a response is truncated to nothing."""
     p_full, c_full, r_full = encode_view(tok, pair["prompt"], pair["chosen"], pair["rejected"], chat)
     prompt, chosen, rejected = truncate(p_full, c_full, r_full, s.max_length, s.max_prompt_length)
     if not chosen or not rejected:
-        raise ValueError("response truncated to nothing (prompt fills max_length)")
+        raise DataError("response truncated to nothing (prompt fills max_length)")
     out = {"prompt_ids": prompt, "chosen_ids": chosen, "rejected_ids": rejected, "row": pair["row"],
            "at": pair.get("at", pair["row"]), "score_chosen": pair.get("score_chosen"), "score_rejected": pair.get("score_rejected"),
            "truncated": (len(prompt) < len(p_full), len(chosen) < len(c_full) or len(rejected) < len(r_full))}
@@ -124,7 +124,7 @@ def tokenize_pairs(tok: PreTrainedTokenizerBase, pairs: list[dict], s: TokenizeS
     for pair in tqdm(pairs, desc="tokenising pairs", disable=not progress, leave=False):
         try:
             example = tokenize_pair(tok, pair, s, chat)
-        except ValueError as e:
+        except DataError as e:
             if report is None:
                 raise DataError(f"row {pair['row']}: {e}") from None
             report.skip(str(e), pair.get("at", pair["row"]))

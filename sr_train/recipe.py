@@ -25,7 +25,7 @@ from sr_train.artifacts.weights import weights_id
 from sr_train.collator import PairCollator
 from sr_train.config import TrainConfig, planned_steps, warmup_warning
 from sr_train.data import DataError, load_pairs, normalise_weights
-from sr_train.losses import LossParams, get_spec, needs_aug_view
+from sr_train.losses import get_spec, needs_aug_view
 from sr_train.pairs import TokenizeSettings, tokenize_pairs
 from sr_train.policy import as_reference, disable_dropout, live_reference, with_lora
 from sr_train.reference import attach, cache_key, cached_reference_logps
@@ -66,8 +66,9 @@ def prepare_examples(cfg: TrainConfig, tokenizer, source: str | None = None,
                      split: str | None = None) -> tuple[list[dict], dict]:
     """The tokenised pairs training uses and the data report (rows read, kept, skipped by reason, truncated);
     of `source` / `split` (held-out pairs: all rows) when given, else of cfg.data."""
-    preference = cfg.loss != "bt"
-    needs_scores = preference and get_spec(cfg.loss).needs_scores
+    spec = cfg.loss_spec()  # None for a reward model (bt)
+    preference = spec is not None
+    needs_scores = spec is not None and spec.needs_scores
     pairs, report = load_pairs(source or cfg.data, split or cfg.data_split, cfg.data_config,
                                None if source else cfg.max_rows, cfg.on_bad_row, scores=needs_scores)
     settings = TokenizeSettings(
@@ -81,14 +82,14 @@ def prepare_examples(cfg: TrainConfig, tokenizer, source: str | None = None,
             raise DataError(f"loss {cfg.loss!r} needs score_chosen / score_rejected in every row of {cfg.data}; "
                             f"{report.where(missing[0]['at'])} has none ({len(missing)} rows in all)")
         examples = _scored_pairs(examples, cfg, report)
-    if preference and get_spec(cfg.loss).needs_uncertainty and (
+    if spec is not None and spec.needs_uncertainty and (
             missing := [e for e in examples if e.get("uncertainty") is None]):
         raise DataError(f"loss {cfg.loss!r} needs an uncertainty column in every row of {cfg.data} (write it with "
                         f"`sr-bench uncertainty`); {report.where(missing[0]['at'])} has none ({len(missing)} rows)")
     out = report.to_dict()
     if (weights := normalise_weights(examples, cfg.data)) is not None:
-        if preference and get_spec(cfg.loss).sorts_batch:
-            raise ValueError(f"{cfg.data} has a weight column, but loss {cfg.loss!r} sorts the batch (pairs are "
+        if spec is not None and spec.sorts_batch:
+            raise DataError(f"{cfg.data} has a weight column, but loss {cfg.loss!r} sorts the batch (pairs are "
                              "re-matched): per-pair weights do not apply")
         out["weights"] = weights
     return examples, out
@@ -132,13 +133,6 @@ def content_identity(cfg: TrainConfig) -> dict[str, str | None]:
     its label; a resume compares the first two by content (sr_train.resume.run_changes)."""
     facts = content_facts(cfg)
     return {**facts, QUALITY_PROMPT_LABEL: prompt_label(facts[QUALITY_PROMPT_USED])}
-
-
-def loss_params(cfg: TrainConfig) -> LossParams:
-    return LossParams(cfg.beta, cfg.lam, cfg.refine, cfg.ipo_norm, cfg.label_smoothing, cfg.simpo_gamma,
-                      cfg.odpo_alpha, discopop_tau=cfg.discopop_tau, f_divergence=cfg.f_divergence,
-                      f_alpha=cfg.f_alpha, alphapo_alpha=cfg.alphapo_alpha, loss_weights=cfg.loss_weight_values(),
-                      hdpo_alpha=cfg.hdpo_alpha, up_penalty=cfg.up_penalty, up_gamma=cfg.up_gamma)
 
 
 def write_run_config(cfg: TrainConfig, out_dir: Path, **facts) -> None:
@@ -226,7 +220,7 @@ def train(cfg: TrainConfig) -> Path:
         facts.update(num_eval_pairs=len(held_out[0]), eval_data_report=held_out[1])
     trainer = PreferenceTrainer(
         eval_dataset=ListDataset(held_out[0]) if held_out is not None else None, model=model, callbacks=[MergedCheckpointCallback()] if cfg.lora and cfg.save_merged else None,
-        loss_name=cfg.loss, loss_params=loss_params(cfg), ld_alpha=cfg.ld_alpha, use_weighting=cfg.use_weighting,
+        loss_name=cfg.loss, loss_params=cfg.loss_params(), ld_alpha=cfg.ld_alpha, use_weighting=cfg.use_weighting,
         token_stats=cfg.token_stats, logps_fused=cfg.logps_path == "fused", spo=cfg.spo(), **common)
     ref_cached = set_up_reference(trainer, cfg, examples, tokenizer.pad_token_id, kernel)
     if held_out is not None and cfg.reference != "live":  # the held-out pairs' own cached reference log-probs

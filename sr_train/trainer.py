@@ -58,6 +58,46 @@ class NonFiniteError(UserError):
     """Training reached a non-finite loss or gradient norm; it stops before the optimiser step applies it."""
 
 
+class _NonFiniteGuard(TrainerCallback):
+    """Before each optimiser step: a non-finite loss in any micro-batch of the step (counted by training_step) or a
+    non-finite gradient norm stops training (NonFiniteError), so no checkpoint or final/ ever holds weights it made.
+    Public hooks only: the norm is accelerate's (all processes, FSDP shards included); after clipping, a non-finite
+    norm leaves NaN in the gradients, so the check holds with or without --max-grad-norm."""
+
+    def __init__(self, trainer: MetricsTrainer):
+        self.trainer = trainer
+
+    def on_pre_optimizer_step(self, args, state, control, **kwargs):
+        t = self.trainer
+        bad_losses = t._nonfinite_losses
+        t._nonfinite_losses = None
+        if bad_losses is not None:
+            bad_losses = int(t.accelerator.gather(bad_losses.reshape(1)).sum().item())
+        params = [p for p in t.model_wrapped.parameters() if p.grad is not None]
+        norm = float(t.accelerator.clip_grad_norm_(params, float("inf"))) if params else 0.0
+        if bad_losses or not math.isfinite(norm):
+            what = [f"loss (in {bad_losses} micro-batch(es))"] if bad_losses else []
+            what += [] if math.isfinite(norm) else [f"gradient norm ({norm})"]
+            raise NonFiniteError(
+                f"training stopped at step {state.global_step + 1}: non-finite {' and '.join(what)}; the step was not "
+                f"applied and nothing of it was saved (no final/). Lower --learning-rate or --beta, or use --dtype "
+                f"float32")
+
+
+class _SamplerEpoch(TrainerCallback):
+    """Tell our length-grouped sampler the epoch at each epoch's start: on a mid-epoch resume under DDP the Trainer's
+    own set_epoch call does not reach it through accelerate's skip and shard wrappers. The epoch index is the integer
+    part of state.epoch (epoch + steps done / steps per epoch, restored from the checkpoint on resume)."""
+
+    def __init__(self, trainer: MetricsTrainer):
+        self.trainer = trainer
+
+    def on_epoch_begin(self, args, state, control, **kwargs):
+        sampler = self.trainer._length_sampler
+        if sampler is not None:
+            sampler.set_epoch(int(state.epoch + 1e-6))
+
+
 class MetricsTrainer(Trainer):
     """Trainer that averages per-pair metrics (gathered over processes) into each log, appends every
     training log to metrics.jsonl with `step` and `tuples_seen`, and reports perf/tokens_per_s."""
@@ -75,9 +115,13 @@ class MetricsTrainer(Trainer):
         self._last_log_time = time.perf_counter()
         self._length_sampler: EpochLengthGroupedSampler | None = None  # set when batches are length-grouped
         self._nonfinite_losses: torch.Tensor | None = None  # micro-batches of this step with a non-finite loss
+        self.add_callback(_NonFiniteGuard(self))
+        self.add_callback(_SamplerEpoch(self))
 
     def _get_train_sampler(self, train_dataset=None):
-        """With `lengths`, batches of similar length (less padding); else the Trainer's random sampler."""
+        """With `lengths`, batches of similar length (less padding); else the Trainer's random sampler.
+        The one private Trainer hook we override (TRL does too): get_train_dataloader has no public sampler argument.
+        tests/test_trainer_hooks.py fails if transformers stops calling it."""
         if self.lengths is None:
             return super()._get_train_sampler(train_dataset)
         seed = self.args.data_seed if self.args.data_seed is not None else self.args.seed
@@ -85,37 +129,11 @@ class MetricsTrainer(Trainer):
             self.args.train_batch_size * self.args.gradient_accumulation_steps, self.lengths, seed)
         return self._length_sampler
 
-    def _run_epoch(self, *args, **kwargs):
-        """Tell our sampler the epoch first: on a mid-epoch resume under DDP the Trainer's own set_epoch call does not
-        reach it through accelerate's skip and shard wrappers."""
-        epoch = kwargs.get("epoch", args[1] if len(args) > 1 else None)
-        if self._length_sampler is not None and epoch is not None:
-            self._length_sampler.set_epoch(int(epoch))
-        return super()._run_epoch(*args, **kwargs)
-
     def training_step(self, model, inputs, num_items_in_batch=None):
         loss = super().training_step(model, inputs, num_items_in_batch)
         bad = (~torch.isfinite(loss.detach())).sum()  # stays on the device: checked once per optimiser step
         self._nonfinite_losses = bad if self._nonfinite_losses is None else self._nonfinite_losses + bad
         return loss
-
-    def _get_grad_norm(self, model, grad_norm=None):
-        """The Trainer's gradient norm, checked with this step's losses before the optimiser step: a non-finite one
-        stops training (NonFiniteError) so no checkpoint or final/ ever holds weights it made."""
-        grad_norm = super()._get_grad_norm(model, grad_norm)
-        bad_losses = self._nonfinite_losses
-        self._nonfinite_losses = None
-        if bad_losses is not None:
-            bad_losses = int(self.accelerator.gather(bad_losses.reshape(1)).sum().item())
-        norm = float(grad_norm) if grad_norm is not None else 0.0
-        if bad_losses or not math.isfinite(norm):
-            step = self.state.global_step + 1
-            what = [f"loss (in {bad_losses} micro-batch(es))"] if bad_losses else []
-            what += [] if math.isfinite(norm) else [f"gradient norm ({norm})"]
-            raise NonFiniteError(
-                f"training stopped at step {step}: non-finite {' and '.join(what)}; the step was not applied and "
-                f"nothing of it was saved (no final/). Lower --learning-rate or --beta, or use --dtype float32")
-        return grad_norm
 
     def _gather_mean(self, name: str, values: torch.Tensor) -> None:
         """Collect per-pair `values` of a micro-batch from every process; the log reports their mean over the pairs

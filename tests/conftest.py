@@ -1,4 +1,5 @@
 import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -39,3 +40,33 @@ def smollm2_dir() -> Path:
     from sr_train.artifacts.models import export_hf
 
     return export_hf(str(smollm2_gguf()), REPO / ".cache" / "smollm2-hf")  # the folder builtin: names use too
+
+
+_OUR_BIN = Path(sys.executable).parent
+
+
+def _starts_python(argv) -> bool:
+    """Whether a Popen argv starts a Python process of ours: this interpreter or a script of the venv (sr-train,
+    sr-bench, torchrun, accelerate, lm_eval ...)."""
+    first = argv if isinstance(argv, (str, bytes, os.PathLike)) else (argv[0] if argv else "")
+    first = os.fsdecode(first).split()[0] if isinstance(first, (str, bytes)) else os.fspath(first)
+    return Path(first).name.startswith("python") or Path(first).parent == _OUR_BIN
+
+
+@pytest.fixture(autouse=True)
+def _process_starts_need_the_slow_mark(request, monkeypatch):
+    """`make test-fast` runs the tests not marked slow: a test that starts a Python process (a training run, a
+    pipeline, a launch) must carry @pytest.mark.slow, or it fails here with one line saying so."""
+    if request.node.get_closest_marker("slow") is not None:
+        yield
+        return
+    real_init = subprocess.Popen.__init__
+
+    def guarded(self, args, *a, **kw):
+        if _starts_python(args):
+            pytest.fail(f"{request.node.nodeid} starts a process ({args!r:.80}): mark it @pytest.mark.slow",
+                        pytrace=False)
+        real_init(self, args, *a, **kw)
+
+    monkeypatch.setattr(subprocess.Popen, "__init__", guarded)
+    yield

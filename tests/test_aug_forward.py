@@ -138,6 +138,7 @@ def test_lora_model(tmp_path, examples):
         torch.testing.assert_close(g1[name], g0[name], rtol=1e-5, atol=1e-7, msg=name)
 
 
+@pytest.mark.slow
 def test_compiled_model(examples):
     """Through a torch.compile'd model (dynamo with the eager backend: fast on CPU) the shared-prefix path traces
     without graph breaks and gives the same log-probs."""
@@ -157,6 +158,7 @@ def test_compiled_model(examples):
     torch._dynamo.reset()
 
 
+@pytest.mark.slow
 def test_compute_loss_runs_aug_through_wrapped_model(tmp_path, examples, monkeypatch):
     """The p+x forward gets the model as compute_loss got it (compiled stays compiled), not an unwrapped copy."""
     import sr_train.trainer as T
@@ -172,26 +174,32 @@ def test_compute_loss_runs_aug_through_wrapped_model(tmp_path, examples, monkeyp
     torch._dynamo.reset()
 
 
-def test_sr_train_option_same_metrics(tiny_dir, pairs_file, tmp_path):
+@pytest.mark.slow
+def test_sr_train_option_same_metrics(tiny_dir, pairs_file, tmp_path, monkeypatch):
     """`sr-train --aug-shared-prefix true` reaches the collator and logs the same Sr-DPO metrics as the plain path
     (in float32: under bf16 the two forwards round differently once the policy moves; step 1 under bf16 is
     test_bf16_numerics.test_shared_prefix_forward_is_on_the_reference_path_too)."""
     import json
 
-    from test_train_runs import ok, sr_train
+    from helpers.runs import ok, sr_train
 
+    calls = [0]
+    shared_prefix_logps = L.shared_prefix_logps
+
+    def counted(*a, **k):
+        calls[0] += 1
+        return shared_prefix_logps(*a, **k)
+
+    monkeypatch.setattr(L, "shared_prefix_logps", counted)
     logs = {}
     for flag in ("false", "true"):
-        out, calls = tmp_path / flag, tmp_path / f"{flag}.calls"
-        prelude = ("import atexit, sr_train.logps as L\n_f, _n = L.shared_prefix_logps, [0]\n"
-                   "def _counted(*a, **k):\n    _n[0] += 1\n    return _f(*a, **k)\n"
-                   f"L.shared_prefix_logps = _counted\natexit.register(lambda: open({str(calls)!r}, 'w').write(str(_n[0])))\n")
+        out, calls[0] = tmp_path / flag, 0
         ok(sr_train(["--model", str(tiny_dir), "--data", str(pairs_file), "--loss", "sr-dpo", "--batch-size", "2",
                      "--max-steps", "2", "--warmup-steps", "0", "--max-length", "64", "--max-prompt-length", "32",
                      "--ref-cache-dir", str(tmp_path / "ref"), "--aug-shared-prefix", flag,
                      "--bf16", "false",  # float32 logic, as every tiny training run (bf16: test_bf16_numerics)
-                     "--output-dir", str(out)], prelude=prelude))
-        assert (int(calls.read_text()) > 0) is (flag == "true")  # the shared-prefix forward ran only when asked
+                     "--output-dir", str(out)]))
+        assert (calls[0] > 0) is (flag == "true")  # the shared-prefix forward ran only when asked
         assert json.loads((out / "run_config.json").read_text())["aug_shared_prefix"] is (flag == "true")
         logs[flag] = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
     for a, b in zip(logs["false"], logs["true"], strict=True):

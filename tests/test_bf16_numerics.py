@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 
 import pytest
 import torch
-from test_train_runs import BIN, REPO, common, fsdp2_train, metrics, ok, sr_train
+from helpers.ports import free_port
+from helpers.runs import BIN, REPO, common, fsdp2_train, metrics, ok, sr_train
 
 from sr_train.arguments import attention_kernel
 from sr_train.config import TrainConfig
@@ -32,6 +32,7 @@ def bf16_args(**over) -> dict:
     return {"loss": "sr-dpo", "batch-size": 1, "ref-batch-size": 1, "max-steps": 1, "bf16": "true", **over}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("reference", ["precompute", "live"])
 @pytest.mark.parametrize("lora", ["false", "true"])
 @pytest.mark.parametrize("logps_path", ["fused", "logits"])
@@ -44,6 +45,7 @@ def test_policy_equals_reference_at_step_one_under_bf16(tiny_dir, pairs_file, tm
     assert abs(first["rewards/margins"]) <= TOL
 
 
+@pytest.mark.slow
 def test_a_fixed_padded_length_makes_batches_of_four_exact(tiny_dir, pairs_file, tmp_path):
     """Padded to one length (max_length) in training and in the reference pass, the cached reference of pairs seen in
     other batches (4 in training, 8 in the reference pass) is exact too: bf16 numbers then depend on nothing else."""
@@ -54,6 +56,7 @@ def test_a_fixed_padded_length_makes_batches_of_four_exact(tiny_dir, pairs_file,
     assert abs(first["refine/marginal"]) <= TOL and abs(first["refine/margin_aug"]) <= TOL, first
 
 
+@pytest.mark.slow
 def test_dynamic_padding_in_other_batches_is_exact_on_cpu(tiny_dir, pairs_file, tmp_path):
     """Batches of 4 padded to their own longest pair, the cached reference computed in batches of 8 padded to
     theirs: on the CPU under bf16 the default attention kernel (eager, arguments.attention_kernel) makes h and h_p
@@ -66,6 +69,7 @@ def test_dynamic_padding_in_other_batches_is_exact_on_cpu(tiny_dir, pairs_file, 
     assert config["attn_implementation_used"] == ("eager" if not torch.cuda.is_available() else None)
 
 
+@pytest.mark.slow
 def test_shared_prefix_forward_is_on_the_reference_path_too(tiny_dir, pairs_file, tmp_path):
     """With --aug-shared-prefix the policy computes the p+x view by the shared-prefix forward; the cached reference
     computes it the same way, so h_p = 0 at step 1 under bf16 too."""
@@ -84,6 +88,7 @@ def test_attention_kernel_rule():
     assert attention_kernel(TrainConfig(model="m", data="d", bf16="true", attn_implementation="sdpa")) == "sdpa"
 
 
+@pytest.mark.slow
 def test_dpo_loss_is_log_two_at_step_one_with_a_batch_of_four(tiny_dir, pairs_file, tmp_path):
     """The issue's case: batch 4, a cached reference computed in other batches: margins 0 and loss log 2 (to the
     4 decimals a log shows; batch shape alone moves bf16 numbers by less)."""
@@ -94,6 +99,7 @@ def test_dpo_loss_is_log_two_at_step_one_with_a_batch_of_four(tiny_dir, pairs_fi
     assert first["loss"] == pytest.approx(0.693147, abs=1e-4)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("reference", ["precompute", "live"])
 def test_two_process_bf16_launch_policy_equals_reference(tiny_dir, pairs_file, tmp_path, reference):
     """`accelerate launch` with the FSDP2 config and bf16 mixed precision on 2 CPU processes (accelerate runs an FSDP
@@ -135,6 +141,7 @@ dist.destroy_process_group()
 """
 
 
+@pytest.mark.slow
 def test_fsdp2_mixed_precision_equals_its_reference_copy(tmp_path):
     """FSDP2 (torch's fully_shard, 2 CPU processes, gloo) with bf16 mixed precision computes the policy with bf16
     parameters; the reference copy sr-train makes for it (parameters cast, buffers kept) gives the same log-probs
@@ -142,10 +149,7 @@ def test_fsdp2_mixed_precision_equals_its_reference_copy(tmp_path):
     script = tmp_path / "worker.py"
     script.write_text(FSDP2_WORKER)
     env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(REPO)}
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    proc = ok(subprocess.run([str(BIN / "torchrun"), "--nproc-per-node", "2", "--master-port", str(port), str(script)],
+    proc = ok(subprocess.run([str(BIN / "torchrun"), "--nproc-per-node", "2", "--master-port", str(free_port()), str(script)],
                              cwd=REPO, env=env, capture_output=True, text=True, timeout=300))
     line = next(x for x in proc.stdout.splitlines() if x.startswith("SHARDED"))
     _, cls, copy_diff, plain_diff = line.split()

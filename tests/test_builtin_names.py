@@ -11,6 +11,7 @@ from bench.winrate.generate import generate_answers
 from bench.winrate.judges import make_judge
 from bench.winrate.questions import Question, QuestionSet
 from sr_train.artifacts.assets import resolve
+from sr_train.artifacts.errors import UserError
 
 
 class Canned:
@@ -35,5 +36,5 @@ def test_unknown_builtin_is_a_clear_error(tmp_path, capsys):
 
 def test_reward_model_judge_takes_a_builtin_name():
     # the name resolves to the shipped model, which loads; it is no reward model (two labels), and says so
-    with pytest.raises(ValueError, match=f"reward model at {resolve('builtin:smollm2-135m-instruct')} has num_labels"):
+    with pytest.raises(UserError, match=f"reward model at {resolve('builtin:smollm2-135m-instruct')} has num_labels"):
         make_judge("rm:builtin:smollm2-135m-instruct", progress=False)

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from sr_train.cli import build_parser, config_from_args, main
-from sr_train.config import TrainConfig
+from sr_train.config import ConfigError, TrainConfig
 
 REPO = Path(__file__).resolve().parents[1]
 REQUIRED_FLAGS = ["--model", "--data", "--loss", "--beta", "--lam", "--refine", "--max-steps", "--batch-size",
@@ -122,9 +122,9 @@ def test_composite_loss_from_yaml_lists_and_flags(tmp_path):
     assert (cfg.loss, cfg.loss_weight_values()) == ("sigmoid,bco_pair,sft_batch", (0.8, 0.2, 1.0))
     cfg, _ = config_from_args(["--model", "m", "--data", "d", "--loss", "dpo,sft_batch", "--loss-weights", "1,0.5"])
     assert cfg.loss_weight_values() == (1.0, 0.5)
-    with pytest.raises(ValueError, match="2 component"):
+    with pytest.raises(ConfigError, match="2 component"):
         config_from_args(["--model", "m", "--data", "d", "--loss", "rpo", "--loss-weights", "1"])
-    with pytest.raises(ValueError, match="f_divergence 'forward_kl' applies only"):
+    with pytest.raises(ConfigError, match="f_divergence 'forward_kl' applies only"):
         config_from_args(["--model", "m", "--data", "d", "--loss", "bco_pair", "--f-divergence", "forward_kl"])
-    with pytest.raises(ValueError, match="exo_pair needs label_smoothing"):
+    with pytest.raises(ConfigError, match="exo_pair needs label_smoothing"):
         config_from_args(["--model", "m", "--data", "d", "--loss", "sr-exo_pair"])

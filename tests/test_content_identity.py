@@ -6,8 +6,11 @@ from __future__ import annotations
 import json
 import shutil
 
+import pytest
+from helpers.runs import common, ok, sr_train
 from safetensors.torch import load_file, save_file
-from test_train_runs import common, ok, sr_train
+
+pytestmark = pytest.mark.slow  # every test here trains (sr-train runs) or starts processes
 
 
 def run_config(out) -> dict:

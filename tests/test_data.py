@@ -101,7 +101,7 @@ def test_truncated_away_pairs_are_dropped_and_counted():
     out = tokenize_pairs(tok, pairs, TokenizeSettings(max_length=60, max_prompt_length=60), report, progress=False)
     assert [e["row"] for e in out] == [0]
     assert report.skipped == {"response truncated to nothing (prompt fills max_length)": 1}
-    with pytest.raises(ValueError, match="row 1: response truncated to nothing"):
+    with pytest.raises(DataError, match="row 1: response truncated to nothing"):
         tokenize_pairs(tok, pairs, TokenizeSettings(max_length=60, max_prompt_length=60), progress=False)
 
 

@@ -5,7 +5,7 @@ import json
 import shutil
 
 import pytest
-from test_train_runs import ok, sr_train
+from helpers.runs import ok, sr_train
 
 from bench.records import load_records
 from bench.winrate.generate import generate_answers

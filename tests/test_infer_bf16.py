@@ -19,6 +19,7 @@ from bench.winrate.generate import Decoding, GenerateError, HFGenerator, generat
 from bench.winrate.judges import make_judge
 from bench.winrate.questions import Question, QuestionSet
 from sr_train.artifacts import models
+from sr_train.artifacts.errors import UserError
 
 TOL_SHARE = 0.05
 PROMPTS = [p[k] for k in ("prompt", "chosen", "rejected") for p in PAIRS]
@@ -59,7 +60,7 @@ def test_auto_follows_the_cpu_features(monkeypatch):
     assert models.bf16_autocast("auto", "cpu") and models.bf16_autocast("false", "cpu") is False
     monkeypatch.setattr(models, "cpu_bf16_flags", lambda: [])
     assert not models.bf16_autocast("auto", "cpu") and models.bf16_autocast("true", "cpu")
-    with pytest.raises(ValueError, match="bf16 must be one of auto, true, false; got 'yes'"):
+    with pytest.raises(UserError, match="bf16 must be one of auto, true, false; got 'yes'"):
         models.bf16_autocast("yes", "cpu")
 
 

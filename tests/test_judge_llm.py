@@ -7,6 +7,7 @@ tie / lose per item below follows from the test data alone and checks the both-o
 import json
 
 import pytest
+from helpers.ports import free_port
 from judge_server import API_KEY
 
 from bench.cli import main as bench_main
@@ -234,11 +235,7 @@ def test_price_lookup_by_exact_name_or_dated_variant():
 
 
 def test_dead_endpoint_exits_non_zero_and_records_nothing(tmp_path, answer_files, monkeypatch, capsys):
-    import socket
-
-    with socket.socket() as s:  # a port nobody listens on
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()  # a port nobody listens on
     monkeypatch.setenv("OPENAI_API_KEY", API_KEY)
     monkeypatch.setenv("OPENAI_BASE_URL", f"http://127.0.0.1:{port}/v1")
     a, b = answer_files

@@ -10,6 +10,7 @@ from bench.cli import main as bench_main
 from bench.records import load_records
 from bench.winrate.judges import JudgeItem, make_judge
 from bench.winrate.pairwise import pairwise
+from sr_train.artifacts.errors import UserError
 
 QUESTIONS = {
     1: ["How do I boil an egg ?"],
@@ -131,18 +132,18 @@ def test_unusable_reward_models_are_named(rm_dir, tmp_path):
     bad = tmp_path / "two-labels"
     two.save_pretrained(bad)
     AutoTokenizer.from_pretrained(rm_dir).save_pretrained(bad)
-    with pytest.raises(ValueError, match="num_labels=2"):
+    with pytest.raises(UserError, match="num_labels=2"):
         make_judge(f"rm:{bad}")
     tok = AutoTokenizer.from_pretrained(rm_dir)
     tok.chat_template = None
     no_tpl = tmp_path / "no-template"
     LlamaForSequenceClassification.from_pretrained(rm_dir).save_pretrained(no_tpl)
     tok.save_pretrained(no_tpl)
-    with pytest.raises(ValueError, match="no chat template"):
+    with pytest.raises(UserError, match="no chat template"):
         make_judge(f"rm:{no_tpl}")
-    with pytest.raises(ValueError, match="tie_margin must be >= 0"):
+    with pytest.raises(UserError, match="tie_margin must be >= 0"):
         make_judge(f"rm:{rm_dir}", tie_margin=-1)
-    with pytest.raises(ValueError, match="judge must be 'openai:<model>' or 'rm:"):
+    with pytest.raises(UserError, match="judge must be 'openai:<model>' or 'rm:"):
         make_judge("gpt-4")
 
 

@@ -1,4 +1,4 @@
-"""The layer rule of ../shared/spec/design.md: imports only go down, and no import cycle.
+"""The layer rule of README.md ("Layout"): imports only go down, and no import cycle.
 
 Every module of sr_train/, bench/ and benchmarks/ is parsed (imports inside functions included) and each internal
 import is checked against the importing module's layer. A planted violation and a planted cycle show the check
@@ -22,7 +22,7 @@ LAYERS: dict[str, tuple[str, ...]] = {
     "bench.winrate": ("sr_train.artifacts", "bench.records", "bench.winrate"),
     "bench.report": ("sr_train.artifacts", "bench.records", "bench.leaderboard.tasks", "bench.report"),
     "bench.science": ("sr_train", "bench.records", "bench.winrate", "bench.leaderboard", "bench.report.train_logs",
-                      "bench.report.style", "bench.science"),
+                      "bench.report.style", "bench.report.fmt", "bench.science"),
     "bench.pipeline": EVERYTHING,
     "bench.cli": EVERYTHING,
     "benchmarks": EVERYTHING,

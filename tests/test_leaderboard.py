@@ -101,6 +101,7 @@ def test_olmo_rebuild_is_exact_and_arc_shots_are_disjoint():
     assert [r["answer"].rsplit("#### ", 1)[1] for r in gsm] == [short[i] for i in range(1319)]
 
 
+@pytest.mark.slow
 def test_output_config_has_leaderboard_settings(five_tasks, tiny_dir):
     records = {r["task"]: r for r in load_records(five_tasks)}
     assert set(records) == {*OFFLINE, "average"}
@@ -143,6 +144,7 @@ def test_truthfulqa_config_is_zero_shot_mc2_without_data():
     assert cfg["dataset_name"] == "multiple_choice" and cfg["validation_split"] == spec.eval_split
 
 
+@pytest.mark.slow
 def test_rerun_skips_finished_tasks_and_refuses_other_settings(five_tasks, tiny_dir, cache, capsys, monkeypatch):
     run = five_tasks / tiny_dir.name
     before = {p.name: (p.stat().st_mtime_ns, p.read_bytes()) for p in run.glob("*.json")}
@@ -159,6 +161,7 @@ def test_rerun_skips_finished_tasks_and_refuses_other_settings(five_tasks, tiny_
     assert rc == 2 and "winogrande.json was made with other settings" in err and "limit: 1" in err and calls == []
 
 
+@pytest.mark.slow
 def test_retrained_model_at_the_same_path_is_not_skipped(tiny_dir, cache, tmp_path, capsys, monkeypatch):
     """Weights saved again at the same path (a retrained run) are other settings, and --force gets a fresh request
     cache (lm-eval's keys on the request only, so the old cache would return the old model's answers)."""
@@ -190,6 +193,7 @@ def test_retrained_model_at_the_same_path_is_not_skipped(tiny_dir, cache, tmp_pa
     assert {r["task"] for r in load_records(run)} == {"winogrande", "average"}
 
 
+@pytest.mark.slow
 def test_killed_run_resumes_without_recomputing(tiny_dir, cache, tmp_path, capsys, monkeypatch):
     calls = []
     real = lm_eval.simple_evaluate
@@ -222,6 +226,7 @@ def test_killed_run_resumes_without_recomputing(tiny_dir, cache, tmp_path, capsy
     assert list((run / "lm-eval-cache").rglob("requests_rank0.db"))  # lm-eval's request cache is on
 
 
+@pytest.mark.slow
 def test_checkpoints_record_step_and_tuples_seen(tiny_dir, cache, tmp_path, capsys):
     run = tmp_path / "sr-dpo-run"
     run.mkdir()
@@ -240,6 +245,7 @@ def test_checkpoints_record_step_and_tuples_seen(tiny_dir, cache, tmp_path, caps
     assert all(f"| {r['run']} |" in out for r in recs)
 
 
+@pytest.mark.slow
 def test_local_copy_serves_truthfulqa_and_bad_rows_are_named(tiny_dir, cache, tmp_path, capsys):
     folder = tmp_path / "copies" / "truthful_qa" / "multiple_choice"
     folder.mkdir(parents=True)
@@ -334,6 +340,7 @@ class CompletionsServer:
         return {"index": index, "text": "", "logprobs": {"token_logprobs": token_logprobs, "top_logprobs": top}}
 
 
+@pytest.mark.slow
 def test_local_completions_backend_matches_hf(tiny_dir, cache, tmp_path, capsys):
     pytest.importorskip("tenacity", reason="lm-eval's API models need tenacity (lm-eval[api])")
     server = CompletionsServer(tiny_dir)
@@ -354,6 +361,7 @@ def test_local_completions_backend_matches_hf(tiny_dir, cache, tmp_path, capsys)
     assert api["winogrande"]["extra"]["backend"] == "local-completions"
 
 
+@pytest.mark.slow
 def test_log_samples_keeps_each_items_score(tiny_dir, cache, tmp_path, capsys, monkeypatch):
     """--log-samples keeps every item's score in the raw result; their mean is lm-eval's own aggregate, and a task
     finished without them runs again once (later runs, with or without the flag, skip it)."""

@@ -76,6 +76,7 @@ print("ok")
 """
 
 
+@pytest.mark.slow
 def test_fsdp2_sharded_head_takes_the_logits_path(tmp_path):
     """Under FSDP2 the head's weight is a sharded DTensor outside the forward: the default log-prob path falls back
     to the logits path instead of failing (one gloo process, CPU)."""

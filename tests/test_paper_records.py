@@ -1,6 +1,7 @@
-"""results/paper/: the paper's numbers as records, checked against our own transcription of spec/paper.md.
+"""results/paper/: the paper's numbers as records, checked against our own transcription of the paper
+(Yu et al., "Direct Alignment of Language Models via Quality-Aware Self-Refinement", arXiv 2405.21040).
 
-The numbers below are typed here from the spec, independently of bench/paper_numbers.py.
+The numbers below are typed here from the paper's tables, independently of bench/paper_numbers.py.
 """
 
 from __future__ import annotations

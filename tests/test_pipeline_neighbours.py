@@ -37,6 +37,7 @@ def write_config(tmp_path: Path, model: Path, data: Path, **over) -> Path:
     return path
 
 
+@pytest.mark.slow
 def test_neighbour_methods_beside_dpo_and_sr_dpo(tiny_dir, pairs_file, tmp_path, capsys):
     cfg = load_config(write_config(tmp_path, tiny_dir, pairs_file))
     runs, results, reports = tmp_path / "runs", tmp_path / "results", tmp_path / "reports"

@@ -156,6 +156,7 @@ def test_the_project_loader_reads_every_row(tmp_path, monkeypatch):
         assert pairs[0]["prompt"][0]["role"] == "user" and isinstance(pairs[0]["score_chosen"], float)
 
 
+@pytest.mark.slow
 def test_build_regenerates_identical_files(tmp_path):
     out = subprocess.run([sys.executable, str(BUILD), "--out", str(tmp_path)], capture_output=True, text=True,
                          timeout=60)
@@ -227,6 +228,7 @@ def _plant(path: Path, field: str, value: str) -> str:
     return f"{path}:{starts[-1] + 1}: {path.stem} item {len(starts)} ("
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name, field, value, message", [
     ("math.yaml", "answer", "'99'", "answer 99 but .* = "),
     ("coding.yaml", "tests", "assert False, 'planted'", "chosen code fails its tests: AssertionError: planted$"),
@@ -287,6 +289,7 @@ def test_a_malformed_row_names_file_and_line(tmp_path, monkeypatch, tail, offset
     assert "\n" not in str(e.value)
 
 
+@pytest.mark.slow
 def test_a_malformed_file_is_one_line_from_the_command(tmp_path):
     items = tmp_path / "items"
     shutil.copytree(ITEMS, items)

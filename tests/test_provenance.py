@@ -153,6 +153,7 @@ def test_every_loss_parameter_is_a_recorded_setting():
     assert set(LOSS_SETTINGS) <= {f.name for f in dataclasses.fields(TrainConfig)}
 
 
+@pytest.mark.slow
 def test_every_evaluation_record_carries_its_settings(results):
     ours = [r for r in results if r.get("method") == "sr-dpo"]
     assert ours and all(r["settings"]["model"] == "tiny-start" for r in ours)
@@ -162,6 +163,7 @@ def test_every_evaluation_record_carries_its_settings(results):
     assert all(r["extra"]["opponent_settings"]["refine"] == "prompt" for r in wins)
 
 
+@pytest.mark.slow
 def test_three_variants_three_rows_in_table4(results):
     rows = rows_of(table4_revised(results))
     ours = {r[0]: r for r in rows if r[1].startswith("ours")}
@@ -171,6 +173,7 @@ def test_three_variants_three_rows_in_table4(results):
                                                                                  "0.00±0.00"]
 
 
+@pytest.mark.slow
 def test_variants_never_pool_in_tables_2_and_3(results):
     rows = rows_of(table2(results))
     ours = [r for r in rows if r[1].startswith("ours")]
@@ -190,6 +193,7 @@ def test_variants_never_pool_in_tables_2_and_3(results):
     assert all(r[-1].endswith("‡") for r in rows if r[1].startswith("ours"))  # the Avg says it is partial
 
 
+@pytest.mark.slow
 def test_variants_never_pool_in_figures_2_and_3(results):
     lines = {ln.get_label(): list(ln.get_ydata()) for ln in fig3(results).figure.axes[0].lines}
     sr = {k: v for k, v in lines.items() if k.startswith("Sr-DPO")}

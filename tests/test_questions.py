@@ -110,10 +110,10 @@ def test_shipped_set_by_name(tmp_path, monkeypatch):
         load_questions("sr-questions")
 
 
-def test_real_shipped_file_is_valid_when_present():
+def test_real_shipped_file_is_valid():
+    """The shipped set is package data: a missing file is a packaging regression, so it fails here (no skip)."""
     path = qmod.PACKAGE_SETS["sr-questions"]
-    if not path.exists():
-        pytest.skip(f"{path} not written yet")
+    assert path.is_file(), f"{path} is not shipped"
     qs = load_questions("sr-questions")
     assert len(qs) > 0 and all(1 <= len(q.turns) <= 2 for q in qs.questions)
 

@@ -4,9 +4,12 @@ fine-tuning is refused, and re-running the command of a finished run changes no 
 import hashlib
 from pathlib import Path
 
+import pytest
 import torch
+from helpers.runs import common, metrics, ok, sr_train
 from safetensors.torch import load_file
-from test_train_runs import common, metrics, ok, sr_train
+
+pytestmark = pytest.mark.slow  # every test here trains (sr-train runs) or starts processes
 
 
 def snapshot(folder: Path) -> dict[str, tuple[str, int]]:

@@ -50,6 +50,7 @@ def pairs_file(path):
     return path
 
 
+@pytest.mark.slow
 def test_adapter_only_checkpoints_score_as_their_merged_model(lora_run, tmp_path):
     runs_dir, run, _ = lora_run
     assert (run / "checkpoint-4" / "adapter_model.safetensors").is_file()
@@ -74,6 +75,7 @@ def test_adapter_only_checkpoints_score_as_their_merged_model(lora_run, tmp_path
     assert {r["step"] for r in h["sr-dpo-s0/checkpoint-2"]} == {2}
 
 
+@pytest.mark.slow
 def test_step_zero_training_logs_and_report_through_the_cli(lora_run, tmp_path, capsys):
     runs_dir, run, seconds = lora_run
     out, pairs = tmp_path / "results", pairs_file(tmp_path / "pairs.jsonl")
@@ -112,6 +114,7 @@ def test_wall_time_adds_the_windows_of_each_trainer_start():
     assert wall_time(rows) == {"seconds": 9.0, "starts": 2, "steps": 4, "tokens": 260}
 
 
+@pytest.mark.slow
 def test_winogrande_items_through_lm_eval(tmp_path, monkeypatch, capsys):
     folder = save_model(tmp_path / "runs" / "dpo-s0" / "final", seed=2)
     out, cache = tmp_path / "results", tmp_path / "lb-cache"

@@ -4,15 +4,19 @@ rule, the mechanism's cluster bootstrap, and the README's generated block."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 from bench.records import make_record
 from bench.science import claims, figures, render, stats
+from bench.science.design import load_design
 from bench.science.store import result_path, save
 from sr_train.artifacts.errors import UserError
 
 N = 500
+DESIGN = load_design(Path(__file__).resolve().parents[1] / "configs" / "science.yaml")
 
 
 def put(root, task, label, values, beta=None, field="value", **extra_rows):
@@ -87,7 +91,7 @@ def results(tmp_path):
     family(root, "sr-dpo", flip(BASE, 60, 0, 0))
     family(root, "sr-dpo-naive", flip(flip(BASE, 60, 0, 0), 10, 10, 200))
     dev = [float(i % 3 == 0) for i in range(100)]
-    for beta, run in claims.BETA_GRID.items():  # 0.2 and 0.4 tie at the best dev accuracy: the smaller wins
+    for beta, run in DESIGN.beta_grid.items():  # 0.2 and 0.4 tie at the best dev accuracy: the smaller wins
         put(root, claims.DEV, f"{run}/final", [1.0] * 60 + [0.0] * 40 if beta in (0.2, 0.4) else dev, beta=beta)
     tuned = flip(flip(BASE, 60, 0, 0), 20, 38, 0)  # sr − tuned: 38 items up, 20 down
     put(root, claims.TEST, "dpo-beta0.2-s0/final", tuned, beta=0.2)
@@ -106,7 +110,7 @@ def results(tmp_path):
 
 
 def test_verdicts_from_synthetic_records(results):
-    a = claims.analyse(results)
+    a = claims.analyse(results, DESIGN)
     v = {x.claim: x for x in a.verdicts}
     assert a.beta_star == 0.2 and "β* = 0.2" in a.tuned_note
     assert v["C1"].status == stats.SUPPORTED and v["C1"].estimate.value == pytest.approx(60 / N)
@@ -122,7 +126,7 @@ def test_verdicts_from_synthetic_records(results):
 def test_seed0_secondary_rows_appear_as_their_runs_are_scored(results):
     put(results, claims.TEST, "sr-dpo-lam0.1-s0/final", flip(BASE, 10, 0, 0), beta=0.1)
     put(results, claims.TEST, "odpo-gold-s0/final", flip(BASE, 0, 25, 0), beta=0.1)
-    rows = {r["name"]: r for r in claims.analyse(results).secondary}
+    rows = {r["name"]: r for r in claims.analyse(results, DESIGN).secondary}
     assert rows["sr-dpo λ0.1 − dpo (A1, seed 0)"]["value"] == pytest.approx(10 / N)
     assert rows["sr-dpo λ0.5 − dpo (A1, seed 0)"]["value"] == pytest.approx(60 / N)  # λ 0.5 is sr-dpo-s0
     assert rows["odpo gold margins − dpo (A1, seed 0)"]["value"] == pytest.approx(-25 / N)
@@ -133,17 +137,17 @@ def test_seed0_secondary_rows_appear_as_their_runs_are_scored(results):
     assert "sr-dpo − dpo (A2 acc_norm)" not in rows
     family(results, "dpo", BASE, task=claims.TRANSFER)
     family(results, "sr-dpo", flip(BASE, 30, 0, 0), task=claims.TRANSFER)
-    a = claims.analyse(results)
+    a = claims.analyse(results, DESIGN)
     rows = {r["name"]: r for r in a.secondary}
     assert rows["sr-dpo − dpo (A2 acc_norm)"]["value"] == pytest.approx(30 / N)  # put() sets acc_norm = value
     assert a.models["sr-dpo-s1/final"]["A2 pairwise"] == pytest.approx(0.5 + 30 / N)
 
 
 def test_figures_draw_what_the_records_hold(results, tmp_path):
-    a = claims.analyse(results)
+    a = claims.analyse(results, DESIGN)
     assert figures.lambda_figure(a) is not None  # λ 0.5 is sr-dpo-s0, already scored
     put(results, claims.TEST, "sr-dpo-lam0.1-s0/final", flip(BASE, 10, 0, 0), beta=0.1)
-    a = claims.analyse(results)
+    a = claims.analyse(results, DESIGN)
     ax = figures.lambda_figure(a).axes[0]
     (sr,) = [c for c in ax.containers if c.get_label() == "sr-dpo (seed 0)"]
     points, _, (bars,) = sr.lines
@@ -152,11 +156,11 @@ def test_figures_draw_what_the_records_hold(results, tmp_path):
     bar = bars.get_segments()[0]  # λ 0.1's error bar: dpo-s0's A1 plus the paired difference's 95 % CI
     assert [bar[0][1], bar[1][1]] == pytest.approx([100 * (0.5 + low), 100 * (0.5 + high)])
     assert [line.get_ydata()[0] for line in ax.lines if line.get_label() == "dpo (β 0.1)"] == [50.0]
-    assert figures.training_figure(claims.analyse(tmp_path / "empty")) is None
-    final_rows = claims.Results(results).records[claims.MARGINS]["dpo-s0/final"]
+    assert figures.training_figure(claims.analyse(tmp_path / "empty", DESIGN)) is None
+    final_rows = claims.Results(results, DESIGN).records[claims.MARGINS]["dpo-s0/final"]
     save(result_path(results, claims.MARGINS, "dpo-s0/checkpoint-16"),
          [{**r, "run": "dpo-s0/checkpoint-16"} for r in final_rows])
-    right = figures.training_figure(claims.analyse(results)).axes[1]
+    right = figures.training_figure(claims.analyse(results, DESIGN)).axes[1]
     assert [(list(line.get_xdata()), line.get_label()) for line in right.lines] == [
         ([16], "dpo-s0: acc(h_p)"), ([16], "dpo-s0: acc(h)")]  # final/ has no step without a training record
     names = figures.write_figures(a, tmp_path / "figures")
@@ -170,7 +174,7 @@ def test_missing_records_render_as_not_yet_run(tmp_path):
     root = tmp_path / "results"
     family(root, "dpo", BASE)
     family(root, "sr-dpo", BASE, seeds=(0, 1))  # seed 2 not evaluated yet
-    v = {x.claim: x for x in claims.analyse(root).verdicts}
+    v = {x.claim: x for x in claims.analyse(root, DESIGN).verdicts}
     assert all(x.status == claims.NOT_RUN for x in v.values())
     assert "sr-dpo-s2/final" in v["C1"].note and "β* unknown" in v["C2"].note
 
@@ -178,7 +182,7 @@ def test_missing_records_render_as_not_yet_run(tmp_path):
 def test_report_leads_with_one_verdict_line_per_claim_and_keeps_the_rest(results, tmp_path):
     readme = tmp_path / "README.md"
     readme.write_text(f"# Title\n\n{render.START}\nSTALE-BLOCK\n{render.END}\n\n## How to run it\nkept\n", encoding="utf-8")
-    a = claims.analyse(results)
+    a = claims.analyse(results, DESIGN)
     render.write_report(a, readme, stamp="2026-12-01")
     text = readme.read_text(encoding="utf-8")
     assert text.startswith("# Title\n\n" + render.START) and text.endswith("## How to run it\nkept\n")

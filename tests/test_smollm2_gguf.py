@@ -5,7 +5,7 @@ import math
 
 import pytest
 import torch
-from test_train_runs import ok, sr_train
+from helpers.runs import ok, sr_train
 
 from sr_train.artifacts.assets import smollm2_gguf
 

@@ -5,7 +5,9 @@ import json
 import math
 
 import pytest
-from test_train_runs import common, metrics, ok, sr_train
+from helpers.runs import common, metrics, ok, sr_train
+
+pytestmark = pytest.mark.slow  # every test here trains (sr-train runs) or starts processes
 
 
 def test_eval_split_logged_at_eval_steps_with_its_reference_cached_once(tiny_dir, pairs_file, tmp_path):

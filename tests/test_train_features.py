@@ -4,7 +4,9 @@ components logged."""
 import json
 
 import pytest
-from test_train_runs import common, metrics, ok, sr_train
+from helpers.runs import common, metrics, ok, sr_train
+
+pytestmark = pytest.mark.slow  # every test here trains (sr-train runs) or starts processes
 
 
 def test_weight_column_scales_each_pair_after_normalising_to_mean_one(tiny_dir, pairs_file, tmp_path):

@@ -2,45 +2,13 @@
 
 import json
 import math
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 import torch
+from helpers.runs import KILL_AT_STEP_3, common, fsdp2_train, metrics, ok, seed_resumed_run, sr_train
 from safetensors.torch import load_file
 
-REPO = Path(__file__).resolve().parents[1]
-BIN = Path(sys.executable).parent
-
-
-def sr_train(args: list[str], nproc: int = 1, timeout: int = 300, prelude: str = "") -> subprocess.CompletedProcess:
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(REPO)}
-    if nproc > 1:
-        cmd = [str(BIN / "torchrun"), "--nproc-per-node", str(nproc), "--master-port", "29517", "-m",
-               "sr_train.cli", *args]
-    else:
-        code = prelude + "import sys; from sr_train.cli import main; sys.exit(main(sys.argv[1:]))"
-        cmd = [sys.executable, "-c", code, *args]
-    return subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=timeout)
-
-
-def common(tiny_dir, pairs_file, out, **over):
-    fields = {"model": tiny_dir, "data": pairs_file, "output-dir": out, "learning-rate": 1e-3, "warmup-steps": 0,
-              "bf16": "false",  # these runs check training logic in float32; tests/test_bf16_numerics.py has bf16
-              "ref-cache-dir": Path(out).parent / "refcache", "logging-steps": 1, "save-steps": 1000,
-              "max-length": 128, "max-prompt-length": 64, **over}
-    return [a for k, v in fields.items() for a in (f"--{k}", str(v))]
-
-
-def metrics(out) -> list[dict]:
-    return [json.loads(line) for line in (Path(out) / "metrics.jsonl").read_text().splitlines()]
-
-
-def ok(proc):
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    return proc
+pytestmark = pytest.mark.slow  # every test here trains (sr-train runs) or starts processes
 
 
 @pytest.mark.parametrize("loss", ["sr-dpo", "sr-ipo"])
@@ -94,46 +62,6 @@ def test_two_processes_match_one(tiny_dir, pairs_file, tmp_path):
     assert one[-1]["loss"] != pytest.approx(one[0]["loss"], abs=1e-3)  # training moved
 
 
-FSDP2_CPU = """compute_environment: LOCAL_MACHINE
-distributed_type: FSDP
-num_machines: 1
-num_processes: 2
-mixed_precision: '{mixed_precision}'
-use_cpu: true
-main_process_port: {port}
-fsdp_config:
-  fsdp_version: 2
-  fsdp_auto_wrap_policy: TRANSFORMER_BASED_WRAP
-  fsdp_state_dict_type: SHARDED_STATE_DICT
-  fsdp_reshard_after_forward: true
-"""
-
-
-def fsdp2_train(args: list[str], config_dir: Path, mixed_precision: str = "no") -> subprocess.CompletedProcess:
-    """sr-train under `accelerate launch` with FSDP2 on 2 CPU processes (a free loopback port each call)."""
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    config = config_dir / "fsdp.yaml"
-    config.write_text(FSDP2_CPU.format(port=port, mixed_precision=mixed_precision))
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(REPO)}
-    cmd = [str(BIN / "accelerate"), "launch", "--config_file", str(config), "-m", "sr_train.cli", *args]
-    return subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
-
-
-def seed_resumed_run(straight: Path, resumed: Path, step: int) -> None:
-    """`resumed` as a run killed after checkpoint-<step> of `straight` leaves it: that checkpoint, the run config
-    and the metrics logged up to it."""
-    import shutil
-
-    resumed.mkdir()
-    shutil.copytree(straight / f"checkpoint-{step}", resumed / f"checkpoint-{step}")
-    shutil.copy(straight / "run_config.json", resumed / "run_config.json")
-    (resumed / "metrics.jsonl").write_text("".join(json.dumps(r) + "\n" for r in metrics(straight) if r["step"] <= step))
-
-
 def test_fsdp2_two_processes_match_one(tiny_dir, pairs_file, tmp_path):
     """The paper recipes' launch (accelerate with an FSDP2 config, here 2 CPU processes, which accelerate runs as DDP:
     FSDP needs GPUs): the losses follow the 1-process run, and final/ holds the full, same weights."""
@@ -170,18 +98,6 @@ def test_fsdp2_run_resumed_from_a_checkpoint_matches_the_straight_run(tiny_dir, 
     for k in a:
         torch.testing.assert_close(b[k], a[k], rtol=0, atol=1e-5, msg=k)
     assert list(straight.glob("checkpoint-*/optimizer*")) and not list(resumed.glob("checkpoint-*/optimizer*"))
-
-
-KILL_AT_STEP_3 = """
-import os, signal
-from sr_train.trainer import PreferenceTrainer
-_log = PreferenceTrainer.log
-def _log_then_die(self, logs, start_time=None):
-    _log(self, logs, start_time)
-    if self.state.global_step == 3 and "loss" in logs:
-        os.kill(os.getpid(), signal.SIGKILL)
-PreferenceTrainer.log = _log_then_die
-"""
 
 
 def test_killed_run_resumes_to_same_weights(tiny_dir, pairs_file, tmp_path):

@@ -7,12 +7,10 @@ import argparse
 from typing import Any
 
 from bench.winrate import pairwise, single
-from bench.winrate.answers import AnswersError
 from bench.winrate.judges.cache import default_cache
 from bench.winrate.judges.grader import SingleGrader
-from bench.winrate.judges.llm import JudgeAbort
-from bench.winrate.questions import QuestionError, load_questions, references
-from sr_train.artifacts.errors import report
+from bench.winrate.questions import load_questions, references
+from sr_train.artifacts.errors import UserError, report
 from sr_train.artifacts.models import BF16_SETTINGS
 
 
@@ -77,14 +75,14 @@ def judge_options(args: argparse.Namespace) -> dict[str, Any]:
 def main(args: argparse.Namespace) -> int:
     try:
         if args.repeats < 1:
-            raise ValueError(f"--repeats must be >= 1, got {args.repeats}")
+            raise UserError(f"--repeats must be >= 1, got {args.repeats}")
         if args.repeats > 1 and not args.judge.startswith("openai:"):
-            raise ValueError("--repeats is for LLM judges (openai:<model>); a reward model scores the same each time")
+            raise UserError("--repeats is for LLM judges (openai:<model>); a reward model scores the same each time")
         refs = references(load_questions(args.questions)) if args.questions else None
         if args.mode == "single":
             return _single(args, refs)
         if args.b is None:
-            raise ValueError("--mode pairwise needs --b (the answers to compare with)")
+            raise UserError("--mode pairwise needs --b (the answers to compare with)")
         result = pairwise.pairwise(args.a, args.b, args.judge, out=args.out, run=args.run, model_a=args.model_a,
                           model_b=args.model_b, method_a=args.method_a, method_b=args.method_b,
                           n_boot=args.bootstrap, seed=args.seed, limit=args.limit, judge_options=judge_options(args),
@@ -92,7 +90,7 @@ def main(args: argparse.Namespace) -> int:
     except pairwise.JudgeFailed as e:
         report("sr-bench judge", e)
         return 1
-    except (AnswersError, JudgeAbort, QuestionError, ValueError, OSError) as e:
+    except (UserError, OSError) as e:  # bad files, options or judge endpoint; a bug keeps its traceback
         return report("sr-bench judge", e)
     print(pairwise.format_summary(result))
     ledger = result.info["judge"].get("ledger")
@@ -107,9 +105,9 @@ def _single(args: argparse.Namespace, refs: dict | None) -> int:
     """--mode single: grade --a alone (errors propagate to main's handlers)."""
     kind, _, model = args.judge.partition(":")
     if kind != "openai" or not model:
-        raise ValueError(f"--mode single needs an LLM judge 'openai:<model>', got {args.judge!r}")
+        raise UserError(f"--mode single needs an LLM judge 'openai:<model>', got {args.judge!r}")
     if args.b is not None:
-        raise ValueError("--mode single grades --a alone; drop --b")
+        raise UserError("--mode single grades --a alone; drop --b")
     grader = SingleGrader(model, **judge_options(args))
     result = single.grade(args.a, grader, out=args.out, run=args.run, model=args.model_a, method=args.method_a,
                           n_boot=args.bootstrap, seed=args.seed, limit=args.limit, references=refs,

@@ -5,17 +5,16 @@ from __future__ import annotations
 import argparse
 import sys
 
-from bench.records import RecordError
 from bench.report import paper_report
 from bench.report.inputs import load_inputs
+from sr_train.artifacts.errors import UserError
 from sr_train.artifacts.errors import report as report_error
-from sr_train.artifacts.runs import RunFolderError
 
 
 def run(args: argparse.Namespace) -> int:
     try:
         records, notes = load_inputs(args.results)
-    except (FileNotFoundError, RecordError, RunFolderError, ValueError) as e:
+    except (UserError, FileNotFoundError) as e:  # a record or run folder that cannot be read
         return report_error("sr-bench report", e)
     if not records:
         print(f"sr-bench report: no records in {', '.join(args.results)}", file=sys.stderr)

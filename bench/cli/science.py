@@ -14,6 +14,7 @@ from bench.leaderboard.records import RawResultError
 from bench.pipeline.config import RM_RUN, PipelineError, load_config
 from bench.pipeline.science_winrates import evaluate_winrates
 from bench.science import claims, figures, render
+from bench.science.design import DEFAULT_CONFIG, load_design
 from bench.science.exact import evaluate_exact
 from bench.science.loglik import evaluate_loglik
 from bench.science.margins import QUESTIONS, evaluate_margins
@@ -25,20 +26,34 @@ from bench.winrate.pairwise import JudgeFailed
 from bench.winrate.questions import QuestionError, load_questions
 from sr_train.artifacts.errors import report as report_error
 
-OUT = "results/science"
-CONFIG = "configs/science.yaml"
+FROM_CONFIG = "default: the config's"
+
+
+def _config(p: argparse.ArgumentParser, what: str = "its folders and the runs the claims compare") -> None:
+    p.add_argument("--config", default=DEFAULT_CONFIG, help=f"the experiment's config: {what} (default: "
+                   f"{DEFAULT_CONFIG})")
+
+
+def _folders(args: argparse.Namespace) -> None:
+    """The folder flags left unset take the config's: --out its results_dir, --runs-dir its runs_dir."""
+    unset = [flag for flag in ("out", "runs_dir") if getattr(args, flag, "") is None]
+    if unset:
+        cfg = load_config(args.config)
+        for flag in unset:
+            setattr(args, flag, str(cfg.results_dir if flag == "out" else cfg.runs_dir))
 
 
 def _models(p: argparse.ArgumentParser) -> None:
     p.add_argument("--model", action="append", default=[], help="a model folder (repeatable)")
     p.add_argument("--runs", default="", help="comma list of run names under --runs-dir: their final/ models")
-    p.add_argument("--runs-dir", default="runs/science", help="default: runs/science")
+    p.add_argument("--runs-dir", default=None, help=f"{FROM_CONFIG} runs_dir")
     p.add_argument("--checkpoints", default="",
                    help="comma list of steps: also each run's checkpoint-N (0: the run's starting model, step-0)")
     p.add_argument("--base", default=None, help="also this starting model, labelled `base`")
-    p.add_argument("--out", default=OUT, help=f"results folder (default: {OUT})")
+    p.add_argument("--out", default=None, help=f"results folder ({FROM_CONFIG} results_dir)")
     p.add_argument("--batch-size", type=int, default=16, help="default: 16")
     p.add_argument("--device", default="cpu", help="default: cpu")
+    _config(p)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -71,30 +86,33 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     wg.set_defaults(func=winogrande, batch_size=8)
     tr = steps.add_parser("training", help="training curves (h, h_p per step) and wall time from each run's logs")
     tr.add_argument("--runs", required=True, help="comma list of run names under --runs-dir")
-    tr.add_argument("--runs-dir", default="runs/science", help="default: runs/science")
-    tr.add_argument("--out", default=OUT, help=f"results folder (default: {OUT})")
+    tr.add_argument("--runs-dir", default=None, help=f"{FROM_CONFIG} runs_dir")
+    tr.add_argument("--out", default=None, help=f"results folder ({FROM_CONFIG} results_dir)")
+    _config(tr)
     tr.set_defaults(func=training)
     wr = steps.add_parser("winrates", help="reward-model win rates of runs vs the base: greedy answers, then the "
                           "judge (settings: the config's winrate: section; resumable)")
     wr.add_argument("--runs", required=True, help="comma list of run names under --runs-dir: their final/ models")
-    wr.add_argument("--runs-dir", default="runs/science", help="default: runs/science")
+    wr.add_argument("--runs-dir", default=None, help=f"{FROM_CONFIG} runs_dir")
     wr.add_argument("--base", default=None, help="the starting model judged against (default: the config's model)")
     wr.add_argument("--judge", default=None,
                     help=f"rm:<reward model folder> (default: rm:<runs-dir>/{RM_RUN}/final)")
-    wr.add_argument("--config", default=CONFIG, help=f"the config whose winrate: section holds the settings "
-                    f"(default: {CONFIG})")
-    wr.add_argument("--out", default=OUT, help=f"results folder (default: {OUT})")
+    _config(wr, "its winrate: section holds the settings; its folders")
+    wr.add_argument("--out", default=None, help=f"results folder ({FROM_CONFIG} results_dir)")
     wr.set_defaults(func=winrates)
     bs = steps.add_parser("beta-star", help="print β*, the beta grid's best dev accuracy")
-    bs.add_argument("--out", default=OUT, help=f"results folder (default: {OUT})")
+    bs.add_argument("--out", default=None, help=f"results folder ({FROM_CONFIG} results_dir)")
+    _config(bs)
     bs.set_defaults(func=beta_star)
-    rp = steps.add_parser("report", help="verdicts per claim -> results/science/verdicts.jsonl and the README")
-    rp.add_argument("--out", default=OUT, help=f"results folder (default: {OUT})")
-    rp.add_argument("--readme", default="reports/science/README.md", help="default: reports/science/README.md")
+    rp = steps.add_parser("report", help="verdicts per claim -> <results>/verdicts.jsonl and the README")
+    rp.add_argument("--out", default=None, help=f"results folder ({FROM_CONFIG} results_dir)")
+    rp.add_argument("--readme", default=None, help=f"the report's README ({FROM_CONFIG} analysis readme)")
+    _config(rp)
     rp.set_defaults(func=report)
 
 
 def _selected(args: argparse.Namespace):
+    _folders(args)
     split = [s for s in args.runs.split(",") if s]
     steps = [int(s) for s in args.checkpoints.split(",") if s]
     return select(args.model, split, args.runs_dir, steps, args.base)
@@ -137,6 +155,7 @@ def winogrande(args: argparse.Namespace) -> int:
 
 
 def training(args: argparse.Namespace) -> int:
+    _folders(args)
     for run in [s for s in args.runs.split(",") if s]:
         rows = collect_training(Path(args.runs_dir) / run, args.out)
         wall = rows[-1]
@@ -146,6 +165,7 @@ def training(args: argparse.Namespace) -> int:
 
 
 def winrates(args: argparse.Namespace) -> int:
+    _folders(args)
     try:
         cfg = load_config(args.config)
         w = cfg.winrate
@@ -164,7 +184,8 @@ def winrates(args: argparse.Namespace) -> int:
 
 
 def beta_star(args: argparse.Namespace) -> int:
-    star, accs = claims.beta_star(claims.Results(args.out))
+    _folders(args)
+    star, accs = claims.beta_star(claims.Results(args.out, load_design(args.config)))
     for beta, acc in sorted(accs.items()):
         print(f"beta {beta}: dev A1 {acc:.3f}")
     if star is None:
@@ -175,10 +196,13 @@ def beta_star(args: argparse.Namespace) -> int:
 
 
 def report(args: argparse.Namespace) -> int:
-    analysis = claims.analyse(args.out)
+    _folders(args)
+    design = load_design(args.config)
+    readme = args.readme or design.readme
+    analysis = claims.analyse(args.out, design)
     render.write_verdicts(analysis, f"{args.out}/verdicts.jsonl")
-    drawn = figures.write_figures(analysis, Path(args.readme).parent / "figures")
-    path = render.write_report(analysis, args.readme, figures=drawn)
+    drawn = figures.write_figures(analysis, Path(readme).parent / "figures")
+    path = render.write_report(analysis, readme, figures=drawn)
     for v in analysis.verdicts:
         print(f"{v.claim}: {v.status}")
     print(f"wrote {path}")

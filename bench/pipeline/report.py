@@ -15,22 +15,20 @@ records in <results>/train/<method>.jsonl here.
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 from bench.leaderboard.tasks import LABELS, TASK_ORDER
-from bench.pipeline.config import BASE, PipelineConfig
+from bench.pipeline.config import BASE, PipelineConfig, WinrateSettings
 from bench.records import load_records, write_records
 from bench.report.figures import fig1
-from bench.report.style import COLUMN_WIDTH, FULL_WIDTH, colour, new_figure, save_figure
+from bench.report.fmt import DASH, ci, document, figure_links, md_row, md_rule, md_table, number, pct
+from bench.report.style import COLUMN_WIDTH, HALF_WIDTH, REFERENCE_LINE, colour, new_axes, save_figure
 from bench.report.train_logs import run_records
 from bench.science.training import wall_time
 from bench.winrate.ranking import METRIC as RANKING_METRIC
 from sr_train.artifacts.files import atomic_write_text, read_jsonl
 from sr_train.artifacts.runs import METRICS
-
-
-def _pct(value: float | None, digits: int = 1) -> str:
-    return "–" if value is None else f"{100 * value:.{digits}f}"
 
 
 def _records(folder: Path) -> list[dict]:
@@ -64,20 +62,15 @@ def training_facts(run_dir: Path) -> dict | None:
             **{k: rows[-1].get(k) for k in FINAL_STATS}}
 
 
-def _stat(value: float | None) -> str:
-    return "–" if value is None else f"{value:+.4f}"
-
-
 def training_table(cfg: PipelineConfig) -> str:
     """Per trained method: training tokens, final logged step, and that step's h, h_p and Δ ('–' where absent)."""
-    lines = ["| method | loss | training tokens | final step | h | h_p | Δ |",
-             "| --- | --- | ---: | ---: | ---: | ---: | ---: |"]
+    rows = []
     for method, c in cfg.methods.items():
         facts = training_facts(cfg.run_dir(method))
-        cells = ["–"] * 5 if facts is None else [
-            str(facts["tokens"]), str(facts["step"]), *[_stat(facts[k]) for k in FINAL_STATS]]
-        lines.append(f"| {method} | {c.loss} | " + " | ".join(cells) + " |")
-    return "\n".join(lines) + "\n"
+        cells = [DASH] * 5 if facts is None else [
+            str(facts["tokens"]), str(facts["step"]), *[number(facts[k], 4, signed=True) for k in FINAL_STATS]]
+        rows.append([method, c.loss, *cells])
+    return document(md_table(["method", "loss", "training tokens", "final step", "h", "h_p", "Δ"], rows, "llrrrrr"))
 
 
 def leaderboard_scores(records: list[dict]) -> tuple[list[str], dict[str, dict[str, dict]]]:
@@ -116,7 +109,7 @@ def scored(cfg: PipelineConfig) -> list[str]:
 
 def loss_label(cfg: PipelineConfig, run: str) -> str:
     if run == BASE:
-        return "–"
+        return DASH
     if run in cfg.methods:
         return cfg.methods[run].loss
     method, alpha = cfg.expo_models()[run]
@@ -156,11 +149,8 @@ def method_facts(cfg: PipelineConfig, run: str) -> tuple[str, str]:
 
 
 def methods_table(cfg: PipelineConfig) -> str:
-    lines = ["| model | loss | settings | source |", "| --- | --- | --- | --- |"]
-    for run in scored(cfg)[1:]:
-        facts, source = method_facts(cfg, run)
-        lines.append(f"| {run} | {loss_label(cfg, run)} | {facts} | {source} |")
-    return "\n".join(lines) + "\n"
+    rows = [[run, loss_label(cfg, run), *method_facts(cfg, run)] for run in scored(cfg)[1:]]
+    return document(md_table(["model", "loss", "settings", "source"], rows, "llll"))
 
 
 def expo_table(cfg: PipelineConfig, lb: list[dict], wr: list[dict]) -> str:
@@ -170,8 +160,7 @@ def expo_table(cfg: PipelineConfig, lb: list[dict], wr: list[dict]) -> str:
         return ""
     _, scores = leaderboard_scores(lb)
     rates = winrates(wr)
-    lines = ["| method | α (from the records) | LB mean | RM win vs base | RM win vs α = 0 |",
-             "| --- | ---: | ---: | ---: | ---: |"]
+    rows = []
     for method in cfg.expo.methods:
         runs = [method] + [n for n, (m, _) in cfg.expo_models().items() if m == method]
         for run in runs:
@@ -179,10 +168,10 @@ def expo_table(cfg: PipelineConfig, lb: list[dict], wr: list[dict]) -> str:
             alpha = (avg or {}).get("settings", {}).get("expo_alpha", 0.0 if run == method else None)
             win = rates.get((run, BASE), {}).get("win")
             vs = cell(rates, run, method) if run != method else None
-            lines.append(f"| {method} | {'–' if alpha is None else f'{alpha:g}'} | "
-                         f"{_pct(avg['value']) if avg else '–'} | {_pct(win['value']) if win else '–'} | "
-                         f"{_pct(vs[0]) if vs else '–'} |")
-    return "\n".join(lines) + "\n"
+            rows.append([method, DASH if alpha is None else f"{alpha:g}", pct(avg["value"]) if avg else DASH,
+                         pct(win["value"]) if win else DASH, pct(vs[0]) if vs else DASH])
+    return document(md_table(["method", "α (from the records)", "LB mean", "RM win vs base", "RM win vs α = 0"],
+                             rows, "lrrrr"))
 
 
 def summary_table(cfg: PipelineConfig, lb: list[dict], wr: list[dict]) -> str:
@@ -190,34 +179,34 @@ def summary_table(cfg: PipelineConfig, lb: list[dict], wr: list[dict]) -> str:
     rates = winrates(wr)
     head = ["model", "loss", *[LABELS[t] for t in tasks], "LB mean", "RM win vs base", "tie", "lose",
             "95% CI (win)"]
-    lines = ["| " + " | ".join(head) + " |", "|" + " --- |" * 2 + " ---: |" * (len(head) - 2)]
+    rows = []
     for run in scored(cfg):
         loss = loss_label(cfg, run)
         s = scores.get(run, {})
-        row = [run, loss, *[_pct(s[t]["value"]) if t in s else "–" for t in tasks],
-               _pct(s["average"]["value"]) if "average" in s else "–"]
+        row = [run, loss, *[pct(s[t]["value"]) if t in s else DASH for t in tasks],
+               pct(s["average"]["value"]) if "average" in s else DASH]
         pair = rates.get((run, BASE), {})
         if run == BASE or "win" not in pair:
-            row += ["–", "–", "–", "–"]
+            row += [DASH] * 4
         else:
             w = pair["win"]
-            row += [_pct(w["value"]), _pct(pair["tie"]["value"]), _pct(pair["lose"]["value"]),
-                    f"[{_pct(w.get('ci_low'))}, {_pct(w.get('ci_high'))}]"]
-        lines.append("| " + " | ".join(row) + " |")
-    return "\n".join(lines) + "\n"
+            row += [pct(w["value"]), pct(pair["tie"]["value"]), pct(pair["lose"]["value"]),
+                    ci(w.get("ci_low"), w.get("ci_high"))]
+        rows.append(row)
+    return document(md_table(head, rows, "ll" + "r" * (len(head) - 2)))
 
 
 def winrate_matrix(cfg: PipelineConfig, wr: list[dict]) -> str:
     rates = winrates(wr)
     names = [*scored(cfg)[1:], BASE]
-    lines = ["| row vs column | " + " | ".join(names) + " |", "| --- |" + " ---: |" * len(names)]
+    lines = [md_row(["row vs column", *names]), md_rule("l" + "r" * len(names))]
     for a in scored(cfg)[1:]:
         cells = []
         for b in names:
             c = None if a == b else cell(rates, a, b)
-            cells.append("·" if a == b else "–" if c is None else f"{_pct(c[0], 0)} ({_pct(c[1], 0)})")
-        lines.append(f"| {a} | " + " | ".join(cells) + " |")
-    return "\n".join(lines) + "\n"
+            cells.append("·" if a == b else DASH if c is None else f"{pct(c[0], 0)} ({pct(c[1], 0)})")
+        lines.append(md_row([a, *cells]))
+    return document(lines)
 
 
 # -- figures -----------------------------------------------------------------------------------------------
@@ -226,15 +215,14 @@ def fig_winrate_vs_base(cfg: PipelineConfig, wr: list[dict]):
     methods = [m for m in scored(cfg)[1:] if "win" in rates.get((m, BASE), {})]
     if not methods:
         return None
-    fig = new_figure(COLUMN_WIDTH, 2.4)
-    ax = fig.subplots()
+    fig, ax = new_axes(COLUMN_WIDTH)
     for i, m in enumerate(methods):
         w = rates[m, BASE]["win"]
         lo, hi = w.get("ci_low", w["value"]), w.get("ci_high", w["value"])
         ax.bar(i, 100 * w["value"], color=colour(m), yerr=[[100 * (w["value"] - lo)], [100 * (hi - w["value"])]],
                capsize=3)
         ax.bar(i, 100 * rates[m, BASE]["tie"]["value"], bottom=100 * w["value"], color=colour(m), alpha=0.3)
-    ax.axhline(50, color="#888888", linewidth=0.8, linestyle=":")
+    ax.axhline(50, **REFERENCE_LINE)
     ax.set_xticks(range(len(methods)), methods, rotation=30 if len(methods) > 4 else 0,
                   ha="right" if len(methods) > 4 else "center")
     ax.set_ylabel("% of items vs base")
@@ -248,8 +236,7 @@ def fig_leaderboard(cfg: PipelineConfig, lb: list[dict]):
     runs = [r for r in scored(cfg) if r in scores]
     if not tasks or not runs:
         return None
-    fig = new_figure(FULL_WIDTH / 2, 2.4)
-    ax = fig.subplots()
+    fig, ax = new_axes(HALF_WIDTH)
     width = 0.8 / len(runs)
     for j, run in enumerate(runs):
         xs = [i + (j - (len(runs) - 1) / 2) * width for i in range(len(tasks))]
@@ -270,11 +257,11 @@ def ranking_table(wr: list[dict]) -> str:
     if not recs:
         return ""
     anchor = recs[0]["extra"]["anchor"]
-    lines = [f"| model | strength (log-odds vs {anchor}) | 95% CI | P(beats {anchor}) |",
-             "| --- | ---: | ---: | ---: |"]
-    lines += [f"| {r['method']} | {r['value']:+.2f} | [{r['ci_low']:+.2f}, {r['ci_high']:+.2f}] | "
-              f"{_pct(r['extra']['p_beats_anchor'])} |" for r in recs]
-    return "\n".join(lines) + "\n"
+    strength = partial(number, digits=2, signed=True)
+    rows = [[r["method"], strength(r["value"]), ci(r["ci_low"], r["ci_high"], strength),
+             pct(r["extra"]["p_beats_anchor"])] for r in recs]
+    return document(md_table(["model", f"strength (log-odds vs {anchor})", "95% CI", f"P(beats {anchor})"], rows,
+                             "lrrr"))
 
 
 def fig_ranking(wr: list[dict]):
@@ -282,12 +269,11 @@ def fig_ranking(wr: list[dict]):
     recs = sorted((r for r in wr if r["metric"] == RANKING_METRIC), key=lambda r: (r["value"], r["method"]))
     if not recs:
         return None
-    fig = new_figure(COLUMN_WIDTH, 0.6 + 0.3 * len(recs))
-    ax = fig.subplots()
+    fig, ax = new_axes(COLUMN_WIDTH, 0.6 + 0.3 * len(recs))
     for i, r in enumerate(recs):
         ax.errorbar(r["value"], i, xerr=[[r["value"] - r["ci_low"]], [r["ci_high"] - r["value"]]], fmt="o",
                     color=colour(r["method"]), capsize=3)
-    ax.axvline(0, color="#888888", linewidth=0.8, linestyle=":")
+    ax.axvline(0, **REFERENCE_LINE)
     ax.set_yticks(range(len(recs)), [r["method"] for r in recs])
     ax.set_xlabel(f"Bradley-Terry strength (log-odds vs {recs[0]['extra']['anchor']}, 95% CI)")
     ax.set_title("One ranking of all methods (every judged pair)")
@@ -325,6 +311,13 @@ def render_pipeline_report(cfg: PipelineConfig) -> list[str]:
     return [*written, "README.md"]
 
 
+def decoding_words(w: WinrateSettings) -> str:
+    """How the answers were drawn, for the summary: greedy, or the sampling temperature (rule)."""
+    if w.category_temperatures:
+        return f"{w.category_temperatures} per-category temperatures"
+    return "greedy" if w.temperature == 0 else f"sampled at temperature {w.temperature:g}"
+
+
 def readme(cfg: PipelineConfig, summary: str, matrix: str, figures: list[str], ranking: str = "", methods: str = "",
            expo: str = "", training: str = "") -> str:
     lb, w = cfg.leaderboard, cfg.winrate
@@ -343,8 +336,8 @@ def readme(cfg: PipelineConfig, summary: str, matrix: str, figures: list[str], r
              f"data {lb.data_source}, " + (f"first {lb.limit} items per task" if lb.limit else "full splits")
              + " (scores in %). Win rates: a Bradley-Terry reward model trained on the same preference data judges "
              f"each answer to `{w.questions}`" + (f" (first {w.limit} questions" if w.limit else " (all questions")
-             + f", greedy, at most {w.max_new_tokens} new tokens per turn); tie when the scores differ by at most "
-             f"{w.tie_margin}; 95% bootstrap CI over questions.", "", summary,
+             + f", {decoding_words(w)}, at most {w.max_new_tokens} new tokens per turn); tie when the scores "
+             f"differ by at most {w.tie_margin}; 95% bootstrap CI over questions.", "", summary,
              "## Win rates between methods", "", "Win % of the row against the column (tie % in brackets).", "",
              matrix]
     if methods:
@@ -367,5 +360,5 @@ def readme(cfg: PipelineConfig, summary: str, matrix: str, figures: list[str], r
                   "questions drawn with replacement (bench/winrate/ranking.py).", "", ranking]
     lines += ["## Figures", ""]
     for name in figures:
-        lines += [f"### {captions[name]}", "", f"![{captions[name]}]({name}.png)", "", f"[PDF]({name}.pdf)", ""]
-    return "\n".join(lines).rstrip("\n") + "\n"
+        lines += [f"### {captions[name]}", "", *figure_links(captions[name], name)]
+    return document(lines)

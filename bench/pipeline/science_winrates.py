@@ -59,8 +59,8 @@ def answer(em: EvalModel, qset: QuestionSet, out: str | Path, w: WinrateSettings
     skipped (and no model is loaded when none is left)."""
     if em.base is not None:
         raise UserError(f"{em.path}: an adapter-only checkpoint; win rates take merged models (a run's final/)")
-    return generate_answers(em.path, qset, answers_file(out, em.label), max_new_tokens=w.max_new_tokens,
-                            batch_size=w.batch_size, model_name=em.label, dtype=w.dtype, bf16=w.bf16)
+    return generate_answers(em.path, qset, answers_file(out, em.label), model_name=em.label,
+                            **dataclasses.asdict(w.decoding()))
 
 
 def restricted(path: Path, qset: QuestionSet) -> AnswerSet:

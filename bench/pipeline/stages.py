@@ -35,16 +35,14 @@ import random
 import shutil
 import sys
 import time
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 from tqdm.auto import tqdm
 
-from bench.leaderboard.backends import BackendError
-from bench.leaderboard.data import DataSourceError
-from bench.leaderboard.evaluate import LeaderboardError, run_leaderboard
-from bench.leaderboard.records import RawResultError, table
-from bench.leaderboard.request import LeaderboardRequest
+from bench.leaderboard.evaluate import run_leaderboard
+from bench.leaderboard.records import table
 from bench.pipeline.config import BASE, RM_RUN, STAGES, PipelineConfig, PipelineError, WinrateSettings
 from bench.pipeline.report import render_pipeline_report
 from bench.winrate.answers import AnswersError, read_answers
@@ -55,6 +53,7 @@ from bench.winrate.pairwise import format_summary, pairwise
 from bench.winrate.questions import load_questions
 from bench.winrate.ranking import RANKING_FILE, ranking_records
 from sr_train.artifacts.assets import resolve
+from sr_train.artifacts.errors import UserError
 from sr_train.artifacts.extrapolate import ExtrapolationError, extrapolate
 from sr_train.artifacts.files import atomic_write_json, atomic_write_jsonl, content_sha256, file_sha256
 from sr_train.artifacts.models import bf16_autocast
@@ -143,7 +142,7 @@ def _write_resamples(cfg: PipelineConfig, data: str) -> None:
     its config reads it when missing or different."""
     try:
         rows = [row for _, row in load_rows(data, max_rows=cfg.uncertainty.max_rows)[0]]
-    except (DataError, ValueError) as e:
+    except UserError as e:  # the data file (DataError, or a line that is not JSON)
         raise PipelineError(f"uncertainty: {e}") from e
     for member in cfg.members.values():
         drawn = random.Random(member.seed).choices(rows, k=len(rows))
@@ -210,13 +209,10 @@ def stage_leaderboard(cfg: PipelineConfig) -> bool:
     # every model goes through the leaderboard library, which skips finished tasks only when their stored settings
     # match (and refuses results made with other settings), and loads a model only for unfinished tasks
     for run, path in tqdm(models(cfg).items(), desc="leaderboard", unit="model"):
-        req = LeaderboardRequest(
-            model=path, run=run, experiment=cfg.name, out=str(out), tasks=",".join(tasks),
-            data_source=lb.data_source, batch_size=str(lb.batch_size), dtype=lb.dtype, limit=lb.limit or None,
-            device=lb.device or None)
+        req = lb.request(model=path, run=run, experiment=cfg.name, out=str(out), tasks=",".join(tasks))
         try:
             records = run_leaderboard(req)
-        except (LeaderboardError, BackendError, DataSourceError, RawResultError, ValueError, FileNotFoundError) as e:
+        except (UserError, FileNotFoundError) as e:  # bad options, data or stored results; a bug keeps its traceback
             raise PipelineError(f"leaderboard failed for {run} ({path}): {e}") from e
         print(table(records))
     return ran
@@ -238,8 +234,7 @@ def stage_generate(cfg: PipelineConfig) -> bool:
         done = {r["question_id"] for r in read_answers(answers, repair=True)} if answers.is_file() else set()
         ran |= not want <= done
         try:
-            generate_answers(path, qset, answers, max_new_tokens=w.max_new_tokens, batch_size=w.batch_size,
-                             model_name=run, dtype=w.dtype, bf16=w.bf16)
+            generate_answers(path, qset, answers, model_name=run, **asdict(w.decoding()))
         except AnswersError as e:
             raise PipelineError(f"generate: {e}") from e
     return ran

@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-import matplotlib
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import EngFormatter
@@ -36,7 +35,7 @@ from bench.report.selection import (
     variant,
     winrate_task_label,
 )
-from bench.report.style import COLUMN_WIDTH, FULL_WIDTH, STYLE, colour, new_figure
+from bench.report.style import COLUMN_WIDTH, FULL_WIDTH, colour, new_axes, new_figure, styled
 
 PAPER_STYLE = {"linestyle": "--", "marker": "o", "markerfacecolor": "none"}
 OURS_STYLE = {"linestyle": "-", "marker": "s"}
@@ -65,7 +64,7 @@ def _xy(points: dict[float, list[float]]) -> tuple[list[float], list[float], lis
 
 def _line(ax: Axes, xs, ys, label: str, method: str | None, style: dict, err=None, **kw) -> None:
     """One labelled series line (the only Line2D it adds); error bars, when any is non-zero, as a collection."""
-    with matplotlib.rc_context(STYLE):
+    with styled():
         ax.plot(xs, ys, label=label, color=colour(method), **{**style, **kw})
         if err is not None and any(e > 0 for e in err[0] + err[1]):
             ax.errorbar(xs, ys, yerr=err, fmt="none", ecolor=colour(method), elinewidth=0.8, capsize=0)
@@ -81,7 +80,7 @@ def _finish(fig: Figure, axes: Iterable[Axes], legend_axes: Axes | None = None, 
                 labels.append(lab)
     if not handles:
         return
-    with matplotlib.rc_context(STYLE):
+    with styled():
         if legend_axes is not None:
             legend_axes.legend(handles, labels, loc="best", frameon=False)
         else:
@@ -180,7 +179,7 @@ def fig1(records: list[dict]) -> Plot:
             ax.set_xlabel("tuples seen")
             ax.xaxis.set_major_formatter(EngFormatter(sep=""))
             if ax.get_legend_handles_labels()[0]:
-                with matplotlib.rc_context(STYLE):
+                with styled():
                     ax.legend(frameon=False, fontsize=6)
     return Plot("fig1", title, fig, sorted(set(notes)))
 
@@ -244,8 +243,7 @@ def fig2a(records: list[dict], task: str = "vicuna-bench") -> Plot:
     tname, title, pap, mine, notes = _fig2_series(records, task, "Fig. 2a", "vs λ", "lambda", "a lambda")
     if not pap and not mine:
         return Plot("fig2a", title, None, notes)
-    fig = new_figure(COLUMN_WIDTH, 2.8)
-    ax = fig.subplots()
+    fig, ax = new_axes(COLUMN_WIDTH, 2.8)
     for (method, opp), rs in sorted(group(pap, lambda r: (r.get("method"), opponent(r))).items(),
                                     key=lambda kv: method_key(kv[0][0])):
         pts = sorted((r["lambda"], pct(r)) for r in rs)
@@ -323,7 +321,7 @@ def fig2b(records: list[dict], task: str = "vicuna-bench") -> Plot:
 # -- Fig. 3: leaderboard tasks vs tuples seen --------------------------------------------------------------
 def fig3(records: list[dict]) -> Plot:
     """One panel per leaderboard task: ours vs tuples seen per method; the paper's v1 Table 3 end points and
-    the SFT start (Table 3) as horizontal reference lines (the spec has no read-offs of the curves)."""
+    the SFT start (Table 3) as horizontal reference lines (paper_numbers holds no read-offs of the curves)."""
     title = "Fig. 3: Open LLM Leaderboard tasks vs tuples seen"
     mine = [r for r in ours(records) if r["task"] in TASK_ORDER]
     curves = [r for r in mine if r.get("tuples_seen") is not None and r.get("method") not in START_METHODS]
@@ -356,14 +354,14 @@ def fig3(records: list[dict]) -> Plot:
         for (exp, method), rs in sorted(group([r for r in starts if r["task"] == task],
                                               lambda r: (r["experiment"], r.get("method"))).items()):
             value = stat(pct(r) for r in rs).mean
-            with matplotlib.rc_context(STYLE):
+            with styled():
                 ax.axhline(value, color=colour(method), linestyle="-.", linewidth=1.0,
                            label=_series_label(method, exp, multi, " start (ours)"))
         for rs, suffix, style in ((sorted(ends, key=lambda r: method_key(r.get("method"))), " end (paper v1)", "--"),
                                   (sft_paper, " (paper)", ":")):
             for r in rs:
                 if r["task"] == task:
-                    with matplotlib.rc_context(STYLE):
+                    with styled():
                         ax.axhline(pct(r), color=colour(r.get("method")), linestyle=style, linewidth=1.0,
                                    label=f"{method_label(r.get('method'))}{suffix}")
         ax.set_title(LABELS[task])

@@ -1,8 +1,8 @@
 """The paper's reported numbers as tidy records (results/paper/*.jsonl).
 
 Source: Yu et al., "Direct Alignment of Language Models via Quality-Aware Self-Refinement", arXiv 2405.21040
-(v1, May 2024, and the revised ICLR 2025 submission), as transcribed in the project's spec (spec/paper.md).
-Numbers are kept exactly as printed (percent where the paper prints percent). Printed inconsistencies are kept
+(v1, May 2024, and the revised ICLR 2025 submission): its tables and figures, transcribed into the constants
+below (TABLE2 ... FIG2B; the figures' values read off their plots). Numbers are kept exactly as printed (percent where the paper prints percent). Printed inconsistencies are kept
 and flagged, never corrected: a win/tie/lose row that does not sum to 100, and an average that is not the mean
 of its row.
 

@@ -14,6 +14,7 @@ from collections import Counter
 from pathlib import Path
 
 from bench.report.figures import build_plots
+from bench.report.fmt import document, figure_links, md_table
 from bench.report.style import save_figure
 from bench.report.tables import build_tables
 from sr_train.artifacts.files import atomic_write_text
@@ -48,19 +49,20 @@ def readme_text(records: list[dict], plots, tables, input_notes: list[str], titl
     lines = [f"# Report: {title}", "",
              "Rebuilt by `sr-bench report` from stored records (bench/report/paper_report.py); the paper is Yu et al. 2024, "
              "arXiv 2405.21040. Paper series are dashed, ours solid; one colour per method throughout.", "",
-             "## Inputs", "", "| experiment | source / task | records |", "| --- | --- | ---: |"]
-    lines += [f"| {exp} | {src} | {n} |" for (exp, src), n in sorted(counts.items())]
+             "## Inputs", ""]
+    lines += md_table(["experiment", "source / task", "records"],
+                      [[exp, src, str(n)] for (exp, src), n in sorted(counts.items())], "llr")
     lines += [""] + [f"- {n}" for n in input_notes] + ([""] if input_notes else [])
     lines += ["## Figures", ""]
     for plot in plots:
         lines.append(f"### {plot.title}")
         lines.append("")
         if plot.figure is not None:
-            lines += [f"![{plot.title}]({plot.name}.png)", "", f"[PDF]({plot.name}.pdf)", ""]
+            lines += figure_links(plot.title, plot.name)
         else:
             lines += ["Not drawn: the records hold none of its series.", ""]
         lines += [f"- {n}" for n in plot.notes] + ([""] if plot.notes else [])
     lines += ["## Tables", ""]
     for table in tables:
         lines += [table.markdown(), f"LaTeX: [{table.name}.tex]({table.name}.tex)", ""]
-    return "\n".join(lines).rstrip("\n") + "\n"
+    return document(lines)

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from bench.leaderboard.tasks import AVERAGE, LABELS, TASK_ORDER
+from bench.report.fmt import EM_DASH, document, md_row, md_rule, number, plus_minus
 from bench.report.paper_numbers import TABLE2, VARIANT_LABELS
 from bench.report.seeds import Stat, stat, welch_p
 from bench.report.selection import (
@@ -56,20 +57,23 @@ class Table:
     notes: list[str] = field(default_factory=list)
     label_columns: int = 2
 
+    @property
+    def align(self) -> str:
+        """The label columns left-aligned (l), the numbers right-aligned (r)."""
+        return "l" * self.label_columns + "r" * (len(self.columns) - self.label_columns)
+
     def markdown(self) -> str:
         def cell(text: str) -> str:
             return text.replace("|", "\\|").replace("*", "\\*")
 
-        lines = [f"**{self.title}**", "", "| " + " | ".join(map(cell, self.columns)) + " |",
-                 "| " + " | ".join(["---"] * self.label_columns
-                                   + ["---:"] * (len(self.columns) - self.label_columns)) + " |"]
-        lines += ["| " + " | ".join(map(cell, row)) + " |" for row in self.rows]
+        lines = [f"**{self.title}**", "", md_row(map(cell, self.columns)), md_rule(self.align)]
+        lines += [md_row(map(cell, row)) for row in self.rows]
         if self.notes:
             lines += [""] + [f"- {cell(n)}" for n in self.notes]
-        return "\n".join(lines) + "\n"
+        return document(lines)
 
     def latex(self) -> str:
-        spec = "l" * self.label_columns + "r" * (len(self.columns) - self.label_columns)
+        spec = self.align
         lines = ["\\begin{table}[t]", "\\centering", "\\small", f"\\caption{{{latex_escape(self.title)}}}",
                  f"\\label{{tab:{self.name}}}", f"\\begin{{tabular}}{{{spec}}}", "\\toprule",
                  " & ".join(latex_escape(c) for c in self.columns) + " \\\\", "\\midrule"]
@@ -98,23 +102,16 @@ def latex_escape(text: str) -> str:
     return _LATEX_RE.sub(lambda m: _LATEX[m.group(0)], text)
 
 
-def fmt(value: float, digits: int = 2) -> str:
-    return f"{value:.{digits}f}"
-
-
 def fmt_stat(s: Stat, digits: int = 2, mark: str = "") -> str:
-    text = fmt(s.mean, digits) if s.std is None else f"{fmt(s.mean, digits)}±{fmt(s.std, digits)}"
-    return text + mark
+    """Ours over seeds: `mean±std` (the mean alone for one seed), then the mark."""
+    return plus_minus(s.mean, s.std, digits) + mark
 
 
 def paper_cell(rec: dict | None, digits: int = 2) -> str:
     """The paper's value as printed: mean (± its std), its own mark, † when we flagged it."""
     if rec is None:
-        return "—"
-    text = fmt(rec["value"], digits)
-    if extra(rec, "std") is not None:
-        text += f"±{fmt(extra(rec, 'std'), digits)}"
-    return text + (extra(rec, "paper_mark") or "") + (DAGGER if rec.get("flags") else "")
+        return EM_DASH
+    return plus_minus(rec["value"], extra(rec, "std"), digits) + (extra(rec, "paper_mark") or "") + (DAGGER if rec.get("flags") else "")
 
 
 def flag_notes(recs: Iterable[dict], where: Callable[[dict], str]) -> list[str]:
@@ -166,7 +163,7 @@ def _winrate_rows(paper_recs: list[dict], our_recs: list[dict], row_key: Callabl
                 f", β={beta:g}" if len(betas) > 1 and beta >= 0 else "") + (f", {others}" if others else "")
             src = ours_label(exp, n, single, "run")
             rows.append([label, f"{src}, {where}"]
-                        + [fmt_stat(cells[(t, m)]) if (t, m) in cells else "—" for t in tasks for m in WTL])
+                        + [fmt_stat(cells[(t, m)]) if (t, m) in cells else EM_DASH for t in tasks for m in WTL])
             label = ""
     return rows
 
@@ -289,7 +286,7 @@ def table3(records: list[dict]) -> Table:
                 cells = []
                 for t in tasks:
                     if t not in vals:
-                        cells.append("—")
+                        cells.append(EM_DASH)
                         continue
                     ref = samples.get((exp, base, base_sett, t)) if base_sett is not None else None
                     cells.append(fmt_stat(stat(vals[t]), mark=_mark(vals[t], ref) if base else "")
@@ -323,7 +320,7 @@ def table4_v1(records: list[dict]) -> Table:
         if cells:
             n = {r.get("n") for r in cells.values()} - {None}
             rows.append([label, "paper: Table 4 (v1)"] + [paper_cell(cells.get(m)) for m in CORRELATIONS]
-                        + [", ".join(map(str, sorted(n))) or "—"])
+                        + [", ".join(map(str, sorted(n))) or EM_DASH])
             label = ""
         mine = group([r for r in final if r.get("method") == method],
                      lambda r: (r["experiment"], r["task"], setting(r)))
@@ -335,8 +332,8 @@ def table4_v1(records: list[dict]) -> Table:
             setts = {k[2] for k in mine if k[:2] == (exp, task)}
             shown = f", {setting_label(sett, setts)}" if len(setts) > 1 else ""
             rows.append([label, f"{ours_label(exp, runs, single, 'run')}, {task}{shown}"]
-                        + [fmt_stat(stats_[m]) if m in stats_ else "—" for m in CORRELATIONS]
-                        + [", ".join(map(str, n)) or "—"])
+                        + [fmt_stat(stats_[m]) if m in stats_ else EM_DASH for m in CORRELATIONS]
+                        + [", ".join(map(str, n)) or EM_DASH])
             label = ""
     notes = ["Correlation between each trained model's marginal h and the judge's score gap s+ − s- over the "
              "pairs (n); the paper: GPT-4 scores on 200 UltraFeedback tuples.", OURS_NOTE,
@@ -396,23 +393,23 @@ def table5(records: list[dict]) -> Table:
     for method in methods:
         label, base = method_label(method), BASELINE.get(method)
         if method in paper_hours:
-            rel = "—"
+            rel = EM_DASH
             if base in paper_hours:
-                rel = f"{paper_hours[method]['value'] / paper_hours[base]['value']:.2f}×"
-            rows.append([label, "paper: Table 5 (v1), HH-RLHF", paper_cell(paper_hours[method], 1), "—", rel])
+                rel = f"{number(paper_hours[method]['value'] / paper_hours[base]['value'])}×"
+            rows.append([label, "paper: Table 5 (v1), HH-RLHF", paper_cell(paper_hours[method], 1), EM_DASH, rel])
             label = ""
         for exp, sett in sorted({(k[0], k[2]) for k in [*hours, *tps] if k[1] == method}, key=repr):
             h, t = hours.get((exp, method, sett)), tps.get((exp, method, sett))
             setts = sorted({k[2] for k in [*hours, *tps] if k[:2] == (exp, method)}, key=repr)
-            rel = "—"
+            rel = EM_DASH
             if h and (b := _cost_baseline(hours, exp, base, sett)) is not None:
-                rel = f"{h.mean / b.mean:.2f}×"
+                rel = f"{number(h.mean / b.mean)}×"
             elif t and (b := _cost_baseline(tps, exp, base, sett)) is not None:
-                rel = f"{b.mean / t.mean:.2f}× (tokens/s)"
+                rel = f"{number(b.mean / t.mean)}× (tokens/s)"
             n = max(s.n for s in (h, t) if s)
             src = ours_label(exp, n, single, "run") + (f", {setting_label(sett, setts)}" if len(setts) > 1 else "")
-            rows.append([label, src, fmt_stat(h, 1) if h else "—",
-                         fmt_stat(t, 0) if t else "—", rel])
+            rows.append([label, src, fmt_stat(h, 1) if h else EM_DASH,
+                         fmt_stat(t, 0) if t else EM_DASH, rel])
             label = ""
     notes = ["Time vs baseline: GPU-hours over the baseline's (Sr-DPO vs DPO, Sr-IPO vs IPO); for our runs "
              "without GPU-hours, the baseline's training tokens/s over the method's (the p⊕x forward of Sr-* "

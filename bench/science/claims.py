@@ -1,15 +1,15 @@
 """Claims C1-C6 from the per-item records under results/science/: the registered comparisons, their bootstrap
 CIs and verdicts, and the secondary (descriptive) comparisons. A claim whose records are missing is `not yet run`.
 
-Runs are found by name (configs/science.yaml): `<family>-s<seed>/final`. The dev-tuned DPO family takes seed 0
-from the beta grid's best dev accuracy (ties: the smaller beta) and seeds 1 and 2 from `dpo-tuned-s1`, `-s2` (the
-`dpo-s1`, `-s2` runs when beta* = 0.1).
+Which runs each claim compares is the config's (bench.science.design: configs/science.yaml's `analysis:` section);
+a model is `<run>/final`. The dev-tuned DPO family takes its first seed from the beta grid's best dev accuracy (ties:
+the smaller beta) and the others from the `tuned` family (the dpo family when β* is the dpo family's own β).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,21 +17,16 @@ from typing import Any
 import numpy as np
 
 from bench.science import stats
+from bench.science.design import Design, load_design
 from bench.science.store import StoreError, read_results
 
-SEEDS = (0, 1, 2)
 TEST, DEV, TRANSFER, EXACT, MARGINS, WINOGRANDE = ("sciq_test", "sciq_dev", "obqa_transfer", "sciq_test_em",
                                                    "heldout_margins", "winogrande_items")
 TRAINING = "training"  # bench.science.training: per-step curves and wall time of each run
 WINRATE = "winrate"  # bench.pipeline.science_winrates: reward-model win rates of each run vs the base
-WINRATE_MODELS = ("dpo-s0/final", "sr-dpo-s0/final")  # the registered ones (PREREGISTRATION.md, "Win rates")
 WINRATE_METRICS = ("win", "tie", "lose")
 H, H_P, REWARD_ACC, WALL = "refine/marginal", "refine/margin_aug", "rewards/accuracies", "wall_seconds"
 STEP_ZERO = "step-0"  # models.step_zero: a run's starting model under its settings
-BETA_GRID = {0.025: "dpo-beta0.025-s0", 0.05: "dpo-beta0.05-s0", 0.1: "dpo-s0", 0.2: "dpo-beta0.2-s0",
-             0.4: "dpo-beta0.4-s0"}
-LAMBDA_GRID = {0.1: "sr-dpo-lam0.1-s0", 0.3: "sr-dpo-lam0.3-s0", 0.5: "sr-dpo-s0", 1.0: "sr-dpo-lam1.0-s0"}
-"""The registered λ curve (seed 0, β 0.1, the paper's prompt): λ -> run."""
 
 
 def lambda_comparison(lam: float) -> str:
@@ -39,12 +34,16 @@ def lambda_comparison(lam: float) -> str:
     return f"sr-dpo λ{lam} − dpo (A1, seed 0)"
 
 
-SEED0_COMPARISONS = [  # (name, run a, run b): the registered single-seed secondary comparisons on A1
-    *((lambda_comparison(lam), run, "dpo-s0") for lam, run in LAMBDA_GRID.items()),
-    ("sr-dpo [1,10] prompt − paper's prompt (A1, seed 0)", "sr-dpo-ratings10-s0", "sr-dpo-s0"),
-    ("odpo gold margins − dpo (A1, seed 0)", "odpo-gold-s0", "dpo-s0"),
-    ("sr-dpo − odpo gold margins (A1, seed 0)", "sr-dpo-s0", "odpo-gold-s0"),
-]
+def seed0_comparisons(d: Design) -> list[tuple[str, str, str]]:
+    """(name, run a, run b): the registered single-seed secondary comparisons on A1 (the λ curve against dpo's
+    first seed, the [1,10] prompt, ODPO with gold margins)."""
+    dpo, sr = d.run("dpo"), d.run("sr")
+    return [*((lambda_comparison(lam), run, dpo) for lam, run in d.lambda_grid.items()),
+            ("sr-dpo [1,10] prompt − paper's prompt (A1, seed 0)", d.prompt_ablation, sr),
+            ("odpo gold margins − dpo (A1, seed 0)", d.gold_margins, dpo),
+            ("sr-dpo − odpo gold margins (A1, seed 0)", sr, d.gold_margins)]
+
+
 MDD = {"C1": 0.049, "C2": 0.049, "C3": 0.049, "C4": 0.10, "C5": 0.05}
 NONINFERIORITY = 0.05
 NOT_RUN = "not yet run"
@@ -59,10 +58,12 @@ STATEMENTS = {
 
 
 class Results:
-    """Per-item values by task and model label, read from <results>/<task>/*.jsonl."""
+    """Per-item values by task and model label, read from <results>/<task>/*.jsonl, and the design that says which
+    runs the claims compare (default: configs/science.yaml's, read from the working folder)."""
 
-    def __init__(self, root: str | Path):
+    def __init__(self, root: str | Path, design: Design | None = None):
         self.root = Path(root)
+        self.design = design or load_design()
         self.records: dict[str, dict[str, list[dict]]] = {}
         for task in (TEST, DEV, TRANSFER, EXACT, MARGINS, WINOGRANDE, TRAINING):
             folder = self.root / task
@@ -90,8 +91,9 @@ def final(run: str) -> str:
     return f"{run}/final"
 
 
-def family(prefix: str) -> list[str]:
-    return [final(f"{prefix}-s{s}") for s in SEEDS]
+def finals(runs: Iterable[str]) -> list[str]:
+    """The runs' final models."""
+    return [final(run) for run in runs]
 
 
 @dataclass
@@ -146,23 +148,25 @@ def accuracy_claim(res: Results, claim: str, a: list[str], b: list[str] | None, 
 # -- beta* ---------------------------------------------------------------------------------------------------
 def beta_star(res: Results) -> tuple[float | None, dict[float, float]]:
     """The grid's best dev A1 accuracy (ties: the smaller beta); None until every grid run has dev records."""
+    grid = res.design.beta_grid
     accs = {beta: float(np.mean(list(res.values(DEV, final(run)).values())))
-            for beta, run in BETA_GRID.items() if res.has(DEV, final(run))}
-    if len(accs) < len(BETA_GRID):
+            for beta, run in grid.items() if res.has(DEV, final(run))}
+    if len(accs) < len(grid):
         return None, accs
     best = max(accs.values())
     return min(b for b, acc in accs.items() if acc == best), accs
 
 
 def tuned_family(res: Results) -> tuple[list[str] | None, str]:
-    """The dev-tuned DPO family's three final models, or None and why."""
+    """The dev-tuned DPO family's final models (one per seed), or None and why."""
+    d = res.design
     star, accs = beta_star(res)
     if star is None:
-        lacking = [run for beta, run in BETA_GRID.items() if beta not in accs]
+        lacking = [run for beta, run in d.beta_grid.items() if beta not in accs]
         return None, f"β* unknown: no dev (sciq_dev) A1 records for {', '.join(lacking)}"
-    if star == 0.1:
-        return family("dpo"), "β* = 0.1: the dpo family (C2 coincides with C1)"
-    labels = [final(BETA_GRID[star]), final("dpo-tuned-s1"), final("dpo-tuned-s2")]
+    if d.beta_grid[star] == d.run("dpo"):
+        return finals(d.runs("dpo")), f"β* = {star}: the dpo family (C2 coincides with C1)"
+    labels = [final(d.beta_grid[star]), *finals(d.runs("tuned"))]
     for label in labels[1:]:
         beta = res.beta_of(TEST, label)
         if beta is not None and abs(beta - star) > 1e-12:
@@ -208,7 +212,7 @@ def pair_accuracy_claim(res: Results, labels: list[str], claim: str = "C5") -> V
 
 
 def noninferiority_claim(res: Results) -> Verdict:
-    a, b = family("sr-dpo"), family("dpo")
+    a, b = finals(res.design.runs("sr")), finals(res.design.runs("dpo"))
     if lacking := missing(res, WINOGRANDE, a + b):
         return Verdict("C6", STATEMENTS["C6"], NOT_RUN, note=f"no per-item WinoGrande records for "
                        f"{', '.join(lacking)}")
@@ -227,6 +231,10 @@ class Analysis:
     models: dict[str, dict[str, float]]
     """label -> {metric: mean} over every task's records (the descriptive table)."""
     secondary: list[dict[str, Any]]
+    design: Design
+    """Which runs were compared (the figures read their runs from it too)."""
+    root: str
+    """The results folder the records were read from."""
     curves: list[dict[str, Any]] = field(default_factory=list)
     """The mechanism along training (mechanism_curves)."""
     step_zero: list[dict[str, Any]] = field(default_factory=list)
@@ -260,22 +268,25 @@ def descriptive(res: Results, name: str, task: str, a: list[str], b: list[str],
             "d": detail["d"]}
 
 
-def analyse(root: str | Path) -> Analysis:
-    res = Results(root)
+def analyse(root: str | Path, design: Design | None = None) -> Analysis:
+    """Every verdict and descriptive result from the records under `root`; `design` as Results'."""
+    res = Results(root, design)
+    d = res.design
     tuned, tuned_note = tuned_family(res)
-    sr, dpo, naive = family("sr-dpo"), family("dpo"), family("sr-dpo-naive")
+    sr, dpo, naive = (finals(d.runs(role)) for role in ("sr", "dpo", "naive"))
     verdicts = [accuracy_claim(res, "C1", sr, dpo), accuracy_claim(res, "C2", sr, tuned, tuned_note),
                 accuracy_claim(res, "C3", sr, naive), correlation_claim(res, sr), pair_accuracy_claim(res, dpo),
                 noninferiority_claim(res)]
     comparisons: list[tuple[str, Callable[[], dict | None]]] = [
-        ("sr-ipo − ipo (A1)", lambda: descriptive(res, "sr-ipo − ipo (A1)", TEST, family("sr-ipo"), family("ipo"))),
+        ("sr-ipo − ipo (A1)", lambda: descriptive(res, "sr-ipo − ipo (A1)", TEST, finals(d.runs("sr_ipo")),
+                                                  finals(d.runs("ipo")))),
     ]
     for task, metric in ((TRANSFER, "A2"), (EXACT, "A3")):
         for other, label in ((dpo, "dpo"), (tuned, "dpo β*"), (naive, "naive")):
             if other is not None:
                 name = f"sr-dpo − {label} ({metric})"
                 comparisons.append((name, lambda t=task, o=other, n=name: descriptive(res, n, t, sr, o)))
-    for name, run_a, run_b in SEED0_COMPARISONS:
+    for name, run_a, run_b in seed0_comparisons(d):
         comparisons.append((name, lambda n=name, x=run_a, y=run_b: descriptive(res, n, TEST, [final(x)], [final(y)])))
     for task, short in ((TEST, "A1"), (TRANSFER, "A2")):
         for metric in ("acc_norm", "pairwise"):
@@ -292,13 +303,14 @@ def analyse(root: str | Path) -> Analysis:
                               "d": extra.detail.get("d")})
     star, accs = beta_star(res)
     training = training_runs(res)
-    return Analysis(verdicts, star, accs, tuned_note, model_table(res), secondary, mechanism_curves(res),
-                    step_zero_checks(res), training, wall_by_family(training), win_rates(root))
+    return Analysis(verdicts, star, accs, tuned_note, model_table(res), secondary, d, str(root), curves=mechanism_curves(res),
+                    step_zero=step_zero_checks(res), training=training, wall=wall_by_family(training),
+                    win_rates=win_rates(root, finals(d.winrates)))
 
 
-def win_rates(root: str | Path) -> list[dict[str, Any]]:
+def win_rates(root: str | Path, registered: list[str]) -> list[dict[str, Any]]:
     """Per model judged against the base (records of <root>/winrate/, bench.pipeline.science_winrates): its win / tie / lose
-    rates with the judge's 95 % CIs, judged items and questions; the registered models first, without `rates` while
+    rates with the judge's 95 % CIs, judged items and questions; the `registered` models first, without `rates` while
     not yet judged."""
     folder = Path(root) / WINRATE
     found: dict[str, dict[str, Any]] = {}
@@ -308,15 +320,16 @@ def win_rates(root: str | Path) -> list[dict[str, Any]]:
                 row = found.setdefault(r["method"], {"model": r["method"], "rates": {}})
                 row["rates"][r["metric"]] = {"value": r["value"], "ci95": [r["ci_low"], r["ci_high"]]}
                 row.update(n=r["n"], questions=r["extra"]["n_questions"])
-    return [found.get(m, {"model": m}) for m in WINRATE_MODELS] + [
-        row for m, row in sorted(found.items()) if m not in WINRATE_MODELS]
+    return [found.get(m, {"model": m}) for m in registered] + [
+        row for m, row in sorted(found.items()) if m not in registered]
 
 
 def mechanism_curves(res: Results) -> list[dict[str, Any]]:
-    """The mechanism along training for the seed-0 models (checkpoints 16, 32 and final), descriptive."""
+    """The mechanism along training for the design's curve runs (its checkpoints and final), descriptive."""
     out = []
-    for run in ("dpo-s0", "sr-dpo-s0"):
-        for point in ("checkpoint-16", "checkpoint-32", "final"):
+    d = res.design
+    for run in d.curves:
+        for point in (*(f"checkpoint-{step}" for step in d.checkpoints), "final"):
             label = f"{run}/{point}"
             if not res.has(MARGINS, label):
                 continue

@@ -1,9 +1,12 @@
 """The science report's figures, drawn from the analysis of results/science/ (no other input):
 
-- `science_training` (the paper's Fig. 1 analogue): (a) training-batch h and h_p by step, mean over each family's
-  runs; (b) held-out pair accuracy of h_p and h along training for the seed-0 dpo and sr-dpo models.
+- `science_training` (the paper's Fig. 1 analogue): (a) training-batch h and h_p by step, mean over the runs of
+  each of the dpo, sr and naive families; (b) held-out pair accuracy of h_p and h along training for the design's
+  curve runs (the seed-0 dpo and sr-dpo models).
 - `science_lambda`: held-out accuracy A1 against λ (seed 0), each point with the 95 % CI of its paired difference
   to dpo-s0, beside the seed-0 references (dpo, naive Δ, ODPO with gold margins) and the starting model.
+
+The runs are the analysis's design (configs/science.yaml's `analysis:` section).
 
 A figure whose records are all missing is not drawn (None); bench.report.style gives the look and the bytes.
 """
@@ -13,17 +16,30 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import matplotlib
 from matplotlib.figure import Figure
 
-from bench.report.style import FULL_WIDTH, STYLE, colour, new_figure, save_figure
-from bench.science.claims import LAMBDA_GRID, Analysis, family_of, final, lambda_comparison
+from bench.report.style import (
+    FULL_WIDTH,
+    HALF_WIDTH,
+    ROW_HEIGHT,
+    colour,
+    new_axes,
+    new_figure,
+    save_figure,
+    styled,
+)
+from bench.science.claims import Analysis, family_of, final, lambda_comparison
+from bench.science.design import Design
 from sr_train.artifacts.runs import checkpoint_step
 
-TRAINING_FAMILIES = ("dpo", "sr-dpo", "sr-dpo-naive")
-REFERENCES = (  # (model label, legend, colour's family, line style): horizontal lines in the λ figure
-    (final("dpo-s0"), "dpo (β 0.1)", "dpo", "-"), (final("sr-dpo-naive-s0"), "naive Δ (λ 0.5)", "sr-dpo-naive", "--"),
-    (final("odpo-gold-s0"), "odpo, gold margins", "odpo", "-."), ("base", "starting model", "base", ":"))
+TRAINING_ROLES = ("dpo", "sr", "naive")  # the families of panel (a), by their role in the design
+
+
+def references(d: Design) -> list[tuple[str, str, str, str]]:
+    """(model label, legend, colour's family, line style): the horizontal lines of the λ figure."""
+    return [(final(d.run("dpo")), "dpo (β 0.1)", d.families["dpo"], "-"),
+            (final(d.run("naive")), "naive Δ (λ 0.5)", d.families["naive"], "--"),
+            (final(d.gold_margins), "odpo, gold margins", "odpo", "-."), ("base", "starting model", "base", ":")]
 
 
 def family_mean(training: list[dict[str, Any]], family: str, key: str) -> tuple[list[int], list[float]]:
@@ -44,10 +60,10 @@ def step_of(model: str, final_step: int | None) -> int | None:
 def training_figure(a: Analysis) -> Figure | None:
     if not a.training and not a.curves:
         return None
-    fig = new_figure(FULL_WIDTH, 2.4)
+    fig = new_figure(FULL_WIDTH, ROW_HEIGHT)
     left, right = fig.subplots(1, 2)
-    with matplotlib.rc_context(STYLE):
-        for fam in TRAINING_FAMILIES:
+    with styled():
+        for fam in (a.design.families[role] for role in TRAINING_ROLES):
             for key, style in (("h", "-"), ("h_p", "--")):
                 steps, values = family_mean(a.training, fam, key)
                 if steps:
@@ -56,7 +72,7 @@ def training_figure(a: Analysis) -> Figure | None:
         if left.lines:
             left.legend(loc="upper left")
         last = {t["run"]: t["steps"] for t in a.training}
-        for run in ("dpo-s0", "sr-dpo-s0"):
+        for run in a.design.curves:
             by_step = {step_of(c["model"], last.get(run)): c for c in a.curves if c["model"].startswith(run + "/")}
             points = sorted((s, c) for s, c in by_step.items() if s is not None)  # one point per step
             fam = family_of(run)
@@ -72,14 +88,14 @@ def training_figure(a: Analysis) -> Figure | None:
 
 def lambda_figure(a: Analysis) -> Figure | None:
     rows = {r["name"]: r for r in a.secondary}
+    grid = a.design.lambda_grid
     points = [(lam, a.models[final(run)]["A1"], rows.get(lambda_comparison(lam)))
-              for lam, run in LAMBDA_GRID.items() if "A1" in a.models.get(final(run), {})]
+              for lam, run in grid.items() if "A1" in a.models.get(final(run), {})]
     if not points:
         return None
-    fig = new_figure(FULL_WIDTH / 2, 2.4)
-    ax = fig.subplots()
-    with matplotlib.rc_context(STYLE):
-        dpo = a.models.get(final("dpo-s0"), {}).get("A1")
+    fig, ax = new_axes(HALF_WIDTH)
+    with styled():
+        dpo = a.models.get(final(a.design.run("dpo")), {}).get("A1")
         xs, ys = [p[0] for p in points], [100 * p[1] for p in points]
         low, high = [], []  # error bars: dpo-s0's A1 plus the 95 % CI of the paired difference, where both are known
         for _, acc, row in points:
@@ -87,12 +103,12 @@ def lambda_figure(a: Analysis) -> Figure | None:
             low.append(100 * (acc - dpo - row["ci95"][0]) if known else 0.0)
             high.append(100 * (dpo + row["ci95"][1] - acc) if known else 0.0)
         ax.errorbar(xs, ys, yerr=[low, high], marker="s", color=colour("sr-dpo"), capsize=2, label="sr-dpo (seed 0)")
-        for model, label, fam, style in REFERENCES:
+        for model, label, fam, style in references(a.design):
             acc = a.models.get(model, {}).get("A1")
             if acc is not None:
                 ax.axhline(100 * acc, linestyle=style, color=colour(fam), linewidth=1.0, label=label)
         ax.set(xlabel="λ", ylabel="held-out accuracy A1 (%)", title="A1 against λ (seed 0)", xlim=(0, 1.1))
-        ax.set_xticks(list(LAMBDA_GRID), [str(x) for x in LAMBDA_GRID])
+        ax.set_xticks(list(grid), [str(x) for x in grid])
         ax.legend(loc="best")
     return fig
 

@@ -19,8 +19,8 @@ def _rows(path: str | Path) -> list[dict[str, Any]]:
         rows = read_jsonl(path)
     except FileNotFoundError:
         raise ItemsError(f"{path}: no such file (build it: python -m sr_train.prefdata.science_build)") from None
-    except ValueError as e:
-        raise ItemsError(str(e)) from None
+    except UserError as e:
+        raise ItemsError(str(e)) from e
     if not rows:
         raise ItemsError(f"{path}: no rows")
     return rows

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.records import make_record, write_records
+from bench.report.fmt import DASH, ci, image, md_table, number, pct
 from bench.science import stats
 from bench.science.claims import NOT_RUN, Analysis, Verdict
 from bench.science.store import EXPERIMENT
@@ -20,14 +21,15 @@ START, END = "<!-- science results: start -->", "<!-- science results: end -->"
 RAW_UNIT = {"C4"}  # differences of correlations; the others are accuracies, shown in percentage points
 
 
-def number(claim: str, value: float, signed: bool = True) -> str:
+def claim_number(claim: str, value: float, signed: bool = True) -> str:
+    """A difference in the claim's unit: percentage points, or C4's raw correlation difference."""
     if claim in RAW_UNIT:
-        return f"{value:+.3f}" if signed else f"{value:.3f}"
-    return f"{100 * value:+.1f} pp" if signed else f"{100 * value:.1f} pp"
+        return number(value, 3, signed)
+    return f"{pct(value, 1, signed)} pp"
 
 
-def ci(claim: str, low: float, high: float) -> str:
-    return f"[{number(claim, low)}, {number(claim, high)}]"
+def claim_ci(claim: str, low: float, high: float) -> str:
+    return ci(low, high, lambda v: claim_number(claim, v))
 
 
 def verdict_line(v: Verdict) -> str:
@@ -37,23 +39,23 @@ def verdict_line(v: Verdict) -> str:
         return f"{head}" + (f" ({v.note})" if v.note else "")
     e, d = v.estimate, v.detail
     unit = "questions" if v.claim in ("C4", "C5") else "items"
-    parts = [f"δ = {number(v.claim, e.value)}"]
+    parts = [f"δ = {claim_number(v.claim, e.value)}"]
     if v.claim == "C6":
-        parts.append(f"95 % CI {ci(v.claim, e.ci95.low, e.ci95.high)} (non-inferiority margin −5 pp)")
+        parts.append(f"95 % CI {claim_ci(v.claim, e.ci95.low, e.ci95.high)} (non-inferiority margin −5 pp)")
     else:
-        parts.append(f"{100 * e.decision.level:.2f} % CI {ci(v.claim, e.decision.low, e.decision.high)}")
-        parts.append(f"95 % CI {ci(v.claim, e.ci95.low, e.ci95.high)}")
+        parts.append(f"{pct(e.decision.level, 2)} % CI {claim_ci(v.claim, e.decision.low, e.decision.high)}")
+        parts.append(f"95 % CI {claim_ci(v.claim, e.ci95.low, e.ci95.high)}")
     tail = [f"n = {e.n} {unit}"]
     if "d" in d:
-        tail.append(f"realised d = {d['d']:.3f}")
+        tail.append(f"realised d = {number(d['d'], 3)}")
     if "mdd" in d:
-        tail.append(f"MDD {number(v.claim, d['mdd'], signed=False)}")
+        tail.append(f"MDD {claim_number(v.claim, d['mdd'], signed=False)}")
     if v.claim == "C4":
-        tail.append(f"ρ(Δ_π) = {d['rho_delta_pi']:.3f}, ρ(Δ) = {d['rho_naive']:.3f}")
+        tail.append(f"ρ(Δ_π) = {number(d['rho_delta_pi'], 3)}, ρ(Δ) = {number(d['rho_naive'], 3)}")
     if v.claim == "C5":
-        tail.append(f"acc(h_p) = {100 * d['acc_h_p']:.1f} %, acc(h) = {100 * d['acc_h']:.1f} %")
+        tail.append(f"acc(h_p) = {pct(d['acc_h_p'])} %, acc(h) = {pct(d['acc_h'])} %")
     if "a_mean" in d:
-        tail.append(f"{100 * d['a_mean']:.1f} % vs {100 * d['b_mean']:.1f} %")
+        tail.append(f"{pct(d['a_mean'])} % vs {pct(d['b_mean'])} %")
     note = f" {v.note}." if v.note else ""
     return f"{head}: {', '.join(parts)}; {', '.join(tail)}.{note}"
 
@@ -89,50 +91,41 @@ def plain_summary(verdicts: list[Verdict]) -> str:
     return "**In plain words** (SmolLM2-135M-Instruct, LoRA, graded SciQ pairs): " + "; ".join(parts) + "."
 
 
-def fmt(value: Any, pct: bool = True) -> str:
-    if value is None:
-        return "–"
-    return f"{100 * value:.1f}" if pct else f"{value:.3f}"
+def claim_row(v: Verdict) -> list[str]:
+    """A verdict's row of the claims table."""
+    if v.estimate is None:
+        return [v.claim, v.status, *[DASH] * 6]
+    e, d = v.estimate, v.detail
+    dec = DASH if v.claim == "C6" else claim_ci(v.claim, e.decision.low, e.decision.high)
+    mdd = claim_number(v.claim, d["mdd"], signed=False) if "mdd" in d else "5 pp margin"
+    return [v.claim, v.status, claim_number(v.claim, e.value), dec, claim_ci(v.claim, e.ci95.low, e.ci95.high),
+            str(e.n), number(d.get("d"), 3), mdd]
 
 
 def tables(a: Analysis) -> list[str]:
-    out = ["", "### Claims", "", "| claim | verdict | δ | decision CI | 95 % CI | n | realised d | MDD |",
-           "| --- | --- | ---: | --- | --- | ---: | ---: | ---: |"]
-    for v in a.verdicts:
-        if v.estimate is None:
-            out.append(f"| {v.claim} | {v.status} | – | – | – | – | – | – |")
-            continue
-        e, d = v.estimate, v.detail
-        dec = "–" if v.claim == "C6" else ci(v.claim, e.decision.low, e.decision.high)
-        mdd = number(v.claim, d["mdd"], signed=False) if "mdd" in d else "5 pp margin"
-        realised = f"{d['d']:.3f}" if "d" in d else "–"
-        out.append(f"| {v.claim} | {v.status} | {number(v.claim, e.value)} | {dec} | "
-                   f"{ci(v.claim, e.ci95.low, e.ci95.high)} | {e.n} | {realised} | {mdd} |")
-    out += ["", f"Decision CI: {100 * stats.DECISION_LEVEL:.2f} % (Bonferroni over six claims), percentile "
+    out = ["", "### Claims", ""]
+    out += md_table(["claim", "verdict", "δ", "decision CI", "95 % CI", "n", "realised d", "MDD"],
+                    map(claim_row, a.verdicts), "llrllrrr")
+    out += ["", f"Decision CI: {pct(stats.DECISION_LEVEL, 2)} % (Bonferroni over six claims), percentile "
             f"bootstrap, {stats.N_BOOT:,} resamples, generator seed {stats.SEED}; C4 and C5 resample questions.",
             "", "### β* (A1 on the dev split, dpo seed 0)", ""]
     if a.dev_accuracy:
-        out += ["| β | dev A1 (%) |", "| ---: | ---: |"]
-        out += [f"| {b} | {fmt(acc)} |" for b, acc in sorted(a.dev_accuracy.items())]
+        out += md_table(["β", "dev A1 (%)"], [[str(b), pct(acc)] for b, acc in sorted(a.dev_accuracy.items())], "rr")
         out += ["", a.tuned_note + "."]
     else:
         out.append(NOT_RUN + ".")
     out += ["", "### Secondary comparisons (descriptive, no verdict; 95 % CI)", ""]
     if a.secondary:
-        out += ["| comparison | δ | 95 % CI | n | d |", "| --- | ---: | --- | ---: | ---: |"]
-        for row in a.secondary:
-            claim = "C4" if "spearman" in row["name"] or "pearson" in row["name"] else ""
-            out.append(f"| {row['name']} | {number(claim, row['value'])} | {ci(claim, *row['ci95'])} | {row['n']} | "
-                       f"{fmt(row['d'], pct=False)} |")
+        out += md_table(["comparison", "δ", "95 % CI", "n", "d"], map(secondary_row, a.secondary), "lrlrr")
     else:
         out.append(NOT_RUN + ".")
     out += ["", "### Reward-model win rates vs the starting model (secondary, no verdict)", ""]
     out += win_rate_lines(a.win_rates)
     out += ["", "### Mechanism along training (seed 0, descriptive)", ""]
     if a.curves:
-        out += ["| model | ρ(Δ_π, gap) | ρ(Δ, gap) | acc(h_p) % | acc(h) % |", "| --- | ---: | ---: | ---: | ---: |"]
-        out += [f"| {c['model']} | {c['rho_delta_pi']:.3f} | {c['rho_naive']:.3f} | {fmt(c['acc_h_p'])} | "
-                f"{fmt(c['acc_h'])} |" for c in a.curves]
+        out += md_table(["model", "ρ(Δ_π, gap)", "ρ(Δ, gap)", "acc(h_p) %", "acc(h) %"],
+                        [[c["model"], number(c["rho_delta_pi"], 3), number(c["rho_naive"], 3), pct(c["acc_h_p"]),
+                          pct(c["acc_h"])] for c in a.curves], "lrrrr")
     else:
         out.append(NOT_RUN + ".")
     out += ["", "### Step-0 check (each run's starting model against itself; registered: exactly 0)", ""]
@@ -144,42 +137,45 @@ def tables(a: Analysis) -> list[str]:
     out += ["", "### Every evaluated model (means, %)", ""]
     if a.models:
         cols = ["A1", "A1 acc_norm", "A1 pairwise", "A1 dev", "A2", "A2 acc_norm", "A2 pairwise", "A3", "WinoGrande"]
-        out += ["| model | " + " | ".join(cols) + " |", "| --- |" + " ---: |" * len(cols)]
-        out += [f"| {label} | " + " | ".join(fmt(m.get(c)) for c in cols) + " |" for label, m in a.models.items()]
+        out += md_table(["model", *cols], [[label, *(pct(m.get(c)) for c in cols)] for label, m in a.models.items()],
+                        "l" + "r" * len(cols))
     else:
         out.append(NOT_RUN + ".")
     return out
 
 
+def secondary_row(row: dict[str, Any]) -> list[str]:
+    """A secondary comparison's row: correlation differences raw, accuracy differences in pp."""
+    claim = "C4" if "spearman" in row["name"] or "pearson" in row["name"] else ""
+    return [row["name"], claim_number(claim, row["value"]), claim_ci(claim, *row["ci95"]), str(row["n"]),
+            number(row["d"], 3)]
+
+
 def win_rate_lines(rows: list[dict[str, Any]]) -> list[str]:
     out = ["The Bradley-Terry reward model scores each model's greedy answer and the base's (`sr-bench science "
            "winrates`); an item (question, turn) is a win, tie or loss by the two scores; 95 % CIs by the judge's "
-           "bootstrap over questions.", "",
-           "| model | win % | 95 % CI | tie % | 95 % CI | lose % | n (items) | questions |",
-           "| --- | ---: | --- | ---: | --- | ---: | ---: | ---: |"]
-    for row in rows:
-        if not row.get("rates"):
-            out.append(f"| {row['model']} | {NOT_RUN} | – | – | – | – | – | – |")
-            continue
-        win, tie, lose = (row["rates"][m] for m in ("win", "tie", "lose"))
-        out.append(f"| {row['model']} | {fmt(win['value'])} | {pct_ci(win['ci95'])} | {fmt(tie['value'])} | "
-                   f"{pct_ci(tie['ci95'])} | {fmt(lose['value'])} | {row['n']} | {row['questions']} |")
-    return out
+           "bootstrap over questions.", ""]
+    return out + md_table(["model", "win %", "95 % CI", "tie %", "95 % CI", "lose %", "n (items)", "questions"],
+                          map(win_rate_row, rows), "lrlrlrrr")
 
 
-def pct_ci(bounds: list[float]) -> str:
-    return f"[{fmt(bounds[0])}, {fmt(bounds[1])}]"
+def win_rate_row(row: dict[str, Any]) -> list[str]:
+    """A judged model's win / tie / lose rates (%) with the CIs of win and tie; `not yet run` while unjudged."""
+    if not row.get("rates"):
+        return [row["model"], NOT_RUN, *[DASH] * 6]
+    win, tie, lose = (row["rates"][m] for m in ("win", "tie", "lose"))
+    return [row["model"], pct(win["value"]), ci(*win["ci95"]), pct(tie["value"]), ci(*tie["ci95"]),
+            pct(lose["value"]), str(row["n"]), str(row["questions"])]
 
 
 def step_zero_lines(checks: list[dict[str, Any]], training: list[dict[str, Any]]) -> list[str]:
     out = step_one_lines(training)
     if not checks:
         return [NOT_RUN + "."] + ([""] + out if out else [])
-    out = [*out, *([""] if out else []), "| model | pairs | max \\|Δ\\| = max \\|β·h\\| | max \\|Δ_π\\| = max \\|β·h_p\\| | exactly 0 |",
-           "| --- | ---: | ---: | ---: | --- |"]
-    out += [f"| {c['model']} | {c['pairs']} | {c['max_naive']:.3g} | {c['max_delta_pi']:.3g} | "
-            f"{'yes' if c['exact_zero'] else '**no**'} |" for c in checks]
-    return out
+    columns = ["model", "pairs", "max \\|Δ\\| = max \\|β·h\\|", "max \\|Δ_π\\| = max \\|β·h_p\\|", "exactly 0"]
+    rows = [[c["model"], str(c["pairs"]), f"{c['max_naive']:.3g}", f"{c['max_delta_pi']:.3g}",
+             "yes" if c["exact_zero"] else "**no**"] for c in checks]
+    return [*out, *([""] if out else []), *md_table(columns, rows, "lrrrl")]
 
 
 def step_one_lines(training: list[dict[str, Any]]) -> list[str]:
@@ -198,22 +194,23 @@ CURVE_POINTS = (1, 16, 32)  # and each run's last logged step
 
 def _series(values: dict[int, float], last: int | None, spec: str = ".2f") -> str:
     steps = [s for s in (*CURVE_POINTS, last) if s is not None and s in values]
-    return " → ".join(format(values[s], spec) for s in dict.fromkeys(steps)) if steps else "–"
+    return " → ".join(format(values[s], spec) for s in dict.fromkeys(steps)) if steps else DASH
 
 
 def curve_lines(training: list[dict[str, Any]]) -> list[str]:
     if not training:
         return [NOT_RUN + "."]
     out = [f"Means over each logged step's batch; values at steps {', '.join(map(str, CURVE_POINTS))} and the last "
-           "logged step. h_p is logged by runs with the p+x view only (sr-* with `refine: prompt`).", "",
-           "| run | last step | h | h_p | reward accuracy % |", "| --- | ---: | --- | --- | --- |"]
-    for t in training:
-        acc = {s: 100 * v for s, v in t["accuracy"].items()}
-        state = "" if t["finished"] else " (unfinished)"
-        out.append(f"| {t['run']}{state} | {t['steps'] if t['steps'] is not None else '–'} | "
-                   f"{_series(t['h'], t['steps'])} | {_series(t['h_p'], t['steps'])} | "
-                   f"{_series(acc, t['steps'], '.0f')} |")
-    return out
+           "logged step. h_p is logged by runs with the p+x view only (sr-* with `refine: prompt`).", ""]
+    return out + md_table(["run", "last step", "h", "h_p", "reward accuracy %"], map(curve_row, training), "lrlll")
+
+
+def curve_row(t: dict[str, Any]) -> list[str]:
+    """A run's training-batch h, h_p and reward accuracy (%) at CURVE_POINTS and its last step."""
+    acc = {s: 100 * v for s, v in t["accuracy"].items()}
+    state = "" if t["finished"] else " (unfinished)"
+    return [f"{t['run']}{state}", DASH if t["steps"] is None else str(t["steps"]), _series(t["h"], t["steps"]),
+            _series(t["h_p"], t["steps"]), _series(acc, t["steps"], ".0f")]
 
 
 def wall_lines(wall: list[dict[str, Any]], training: list[dict[str, Any]]) -> list[str]:
@@ -221,12 +218,11 @@ def wall_lines(wall: list[dict[str, Any]], training: list[dict[str, Any]]) -> li
     if not wall:
         return [NOT_RUN + (f" (unfinished: {', '.join(unfinished)})." if unfinished else ".")]
     out = ["Seconds from each trainer start (cached reference log-probs included; model loading and data preparation "
-           "not) to the last logged step, summed over a run's starts; finished runs only.", "",
-           "| family | runs | wall time (s, mean) | range (s) | s / step | tokens / s | × dpo |",
-           "| --- | ---: | ---: | --- | ---: | ---: | ---: |"]
-    out += [f"| {f['family']} | {f['runs']} | {f['seconds']:.1f} | {f['min']:.1f}–{f['max']:.1f} | "
-            f"{f['per_step']:.2f} | {f['tokens_per_s']:.0f} | "
-            f"{'–' if f['vs_dpo'] is None else format(f['vs_dpo'], '.2f')} |" for f in wall]
+           "not) to the last logged step, summed over a run's starts; finished runs only.", ""]
+    out += md_table(["family", "runs", "wall time (s, mean)", "range (s)", "s / step", "tokens / s", "× dpo"],
+                    [[f["family"], str(f["runs"]), number(f["seconds"], 1), f"{number(f['min'], 1)}–{number(f['max'], 1)}",
+                      number(f["per_step"]), number(f["tokens_per_s"], 0), number(f["vs_dpo"])] for f in wall],
+                    "lrrlrrr")
     if unfinished:
         out += ["", f"Unfinished (not in the table): {', '.join(unfinished)}."]
     return out
@@ -234,12 +230,12 @@ def wall_lines(wall: list[dict[str, Any]], training: list[dict[str, Any]]) -> li
 
 def figure_lines(figures: Sequence[str]) -> list[str]:
     """Links to the figures drawn by bench.science.figures (saved under figures/ beside the README)."""
-    return [f"![{name}](figures/{name}.png)" for name in figures] or [NOT_RUN + "."]
+    return [image(name, f"figures/{name}.png") for name in figures] or [NOT_RUN + "."]
 
 
 def render(a: Analysis, stamp: str | None = None, figures: Sequence[str] = ()) -> str:
     """The generated block (between the markers)."""
-    lines = [START, "", f"**Verdicts** (generated by `sr-bench science report` from `results/science/`, "
+    lines = [START, "", f"**Verdicts** (generated by `sr-bench science report` from `{a.root}/`, "
              f"{stamp or now_iso()}; rules of [PREREGISTRATION.md](PREREGISTRATION.md)):", ""]
     lines += [plain_summary(a.verdicts), ""]
     lines += [verdict_line(v) for v in a.verdicts]

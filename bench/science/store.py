@@ -13,7 +13,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from bench.records import RecordError, validate_record, write_records
+from bench.records import validate_record, write_records
 from sr_train.artifacts.errors import UserError
 from sr_train.artifacts.files import read_jsonl
 from sr_train.artifacts.runs import slug
@@ -41,8 +41,8 @@ def read_results(path: str | Path) -> list[dict[str, Any]]:
         return []
     try:
         return [validate_record(r, f"{path}:{i}") for i, r in enumerate(read_jsonl(path), 1)]
-    except (RecordError, ValueError) as e:
-        raise StoreError(str(e)) from None
+    except UserError as e:  # a line that is not JSON, or a record that breaks the schema
+        raise StoreError(str(e)) from e
 
 
 def done_records(path: str | Path, key: str) -> list[dict[str, Any]]:

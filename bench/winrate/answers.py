@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.winrate.questions import as_reference
+from sr_train.artifacts.errors import UserError
 from sr_train.artifacts.settings import differing
 
 # Settings that change the answers: rows of one model in one file must agree on them (and on the weights).
@@ -24,7 +25,7 @@ ADDED_LATER = ("dtype", "top_k", "min_p", "repetition_penalty", "template", "cat
 BEFORE = {"bf16_autocast": False}  # rows written before bf16 autocast existed ran without it
 
 
-class AnswersError(RuntimeError):
+class AnswersError(UserError):
     """An answers file that cannot be read, resumed or paired; the message names the file and what is wrong."""
 
 

@@ -27,7 +27,7 @@ import contextlib
 import importlib.util
 import os
 import sys
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -58,25 +58,35 @@ CATEGORY_TEMPERATURES: dict[str, dict[str, float]] = {
 }
 
 
+def _f(default: Any, help: str, **kw: Any) -> Any:
+    return field(default=default, metadata={"help": help, **kw})
+
+
 @dataclass
 class Decoding:
-    max_new_tokens: int = 1024
-    temperature: float = 0.0
-    """0 means greedy decoding."""
-    top_p: float = 1.0
-    seed: int = 0
-    batch_size: int = 8
-    backend: str = "hf"
-    dtype: str = "auto"
-    top_k: int = 0
-    """0: no top-k filtering."""
-    min_p: float = 0.0
-    repetition_penalty: float = 1.0
-    template: str = "chat"
-    category_temperatures: str | None = None
-    """A named per-category temperature rule (CATEGORY_TEMPERATURES), or None: `temperature` for every question."""
-    bf16: str = "false"
-    """bf16 autocast of the hf backend's forward: auto (where the device runs bf16 natively), true or false."""
+    """How answers are generated: the fields of `sr-bench generate` (its flags are made from them, with their help
+    and defaults) and of the pipeline's `winrate:` section."""
+
+    max_new_tokens: int = _f(1024, "new tokens per turn at most")
+    temperature: float = _f(0.0, "sampling temperature; 0 = greedy")
+    top_p: float = _f(1.0, "nucleus sampling when temperature > 0")
+    seed: int = _f(0, "sampling seed")
+    batch_size: int = _f(8, "questions per generate() call")
+    backend: str = _f("hf", "generation engine", choices=("hf", "vllm"))
+    dtype: str = _f("auto", "auto, float32, bfloat16 or float16")
+    top_k: int = _f(0, "top-k sampling when temperature > 0; 0 = off")
+    min_p: float = _f(0.0, "min-p sampling when temperature > 0")
+    repetition_penalty: float = _f(1.0, "1 = off")
+    template: str = _f("chat", "chat: the tokenizer's chat template; plain: the HH text form sr-train trains on "
+                       "('\\n\\nHuman: ...\\n\\nAssistant:'), stopping at the next human turn; auto: chat when the "
+                       "tokenizer has a template, else plain", choices=TEMPLATES)
+    category_temperatures: str | None = _f(None, "per-category temperatures (mt-bench: writing/roleplay 0.7, "
+                                           "stem/humanities 0.1, extraction/math/coding/reasoning 0; other "
+                                           "categories take --temperature; None: --temperature for every question)",
+                                           choices=tuple(sorted(CATEGORY_TEMPERATURES)))
+    bf16: str = _f("false", "bf16 autocast of the hf backend's forward over the loaded weights: auto (where the "
+                   "device runs bf16 matrix work natively: a bf16 GPU, an AMX / AVX512-BF16 CPU), true, false "
+                   "(recorded in each row, and a file made the other way is not resumed)", choices=BF16_SETTINGS)
 
     def temperature_for(self, category: str) -> float:
         """The temperature of a question of `category` (the category rule's, else `temperature`)."""
@@ -317,22 +327,18 @@ def answer_batch(generator: Any, questions: list[Question], dec: Decoding) -> li
 
 def generate_answers(
     model: str, questions: str | QuestionSet = "sr-questions", out: str | os.PathLike = "answers.jsonl",
-    *, backend: str = "hf", max_new_tokens: int = 1024, temperature: float = 0.0, top_p: float = 1.0,
-    batch_size: int = 8, limit: int | None = None, seed: int = 0, model_name: str | None = None,
-    dtype: str = "auto", generator: Any = None, progress: bool = True, top_k: int = 0, min_p: float = 0.0,
-    repetition_penalty: float = 1.0, template: str = "chat", category_temperatures: str | None = None,
-    bf16: str = "false",
+    *, limit: int | None = None, model_name: str | None = None, generator: Any = None, progress: bool = True,
+    **decoding: Any,
 ) -> Path:
-    """Answer every not-yet-answered question of the set; returns the answers file. `generator` reuses a
-    loaded HFGenerator / VLLMGenerator (for tests and loops over checkpoints); its bf16 autocast must be what `bf16`
-    asks on its device."""
-    dec = Decoding(max_new_tokens, temperature, top_p, seed, batch_size, backend, dtype, top_k, min_p,
-                   repetition_penalty, template, category_temperatures, bf16)
+    """Answer every not-yet-answered question of the set; returns the answers file. `decoding`: fields of Decoding
+    (its defaults for the others). `generator` reuses a loaded HFGenerator / VLLMGenerator (for tests and loops over
+    checkpoints); its bf16 autocast must be what `bf16` asks on its device."""
+    dec = Decoding(**decoding)
     dec.check()
     autocast = dec.autocast(getattr(generator, "device", None))
     if generator is not None and getattr(generator, "bf16", False) != autocast:
-        raise GenerateError(f"bf16 {bf16!r} means autocast {'on' if autocast else 'off'}, but the generator given "
-                            "runs with it the other way")
+        raise GenerateError(f"bf16 {dec.bf16!r} means autocast {'on' if autocast else 'off'}, but the generator "
+                            "given runs with it the other way")
     decoding = {**asdict(dec), "bf16_autocast": autocast}
     model = resolve(model)  # builtin:<name> -> its local path
     qset = questions if isinstance(questions, QuestionSet) else load_questions(questions, limit=limit)
@@ -347,18 +353,18 @@ def generate_answers(
         print(f"{out}: all {len(qset)} questions of {qset.name} already answered by {label}", file=sys.stderr)
         return out
     if generator is None:
-        generator = (VLLMGenerator(model, dtype, seed, template) if backend == "vllm"
-                     else HFGenerator(model, dtype, template=template, bf16=bf16))
+        generator = (VLLMGenerator(model, dec.dtype, dec.seed, dec.template) if dec.backend == "vllm"
+                     else HFGenerator(model, dec.dtype, template=dec.template, bf16=dec.bf16))
     info = run_info(model)
     if settings := run_settings(model):  # the run's other shaping settings travel with its answers
         info = {**info, "settings": settings}
-    versions = package_versions("sr-align", "torch", "transformers", *(["vllm"] if backend == "vllm" else []))
+    versions = package_versions("sr-align", "torch", "transformers", *(["vllm"] if dec.backend == "vllm" else []))
     print(f"{label}: answering {len(todo)} of {len(qset)} questions of {qset.name} "
           f"({len(done)} already in {out})", file=sys.stderr)
-    torch.manual_seed(seed)
+    torch.manual_seed(dec.seed)
     bar = tqdm(total=len(todo), desc=f"generate {label}", unit="q", disable=not progress)
-    for start in range(0, len(todo), batch_size):
-        batch = todo[start:start + batch_size]
+    for start in range(0, len(todo), dec.batch_size):
+        batch = todo[start:start + dec.batch_size]
         for q, (answers, cut) in zip(batch, answer_batch(generator, batch, dec)):
             row = {
                 "model": label, "model_path": model, "weights": weights, "question_set": qset.name,

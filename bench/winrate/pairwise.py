@@ -24,6 +24,7 @@ from bench.records import make_record, write_records
 from bench.winrate.answers import AnswersError, AnswerSet, load_answer_set, row_reference
 from bench.winrate.judges import Judge, JudgedItem, JudgeItem, make_judge
 from bench.winrate.stats import Summary, summarize
+from sr_train.artifacts.errors import UserError
 from sr_train.artifacts.files import atomic_write_json, atomic_write_jsonl
 from sr_train.artifacts.provenance import package_versions
 from sr_train.artifacts.runs import slug
@@ -33,8 +34,9 @@ DEFAULT_MAX_ERROR_RATE = 0.2
 """`sr-bench judge` fails (exit 1) when more than this share of the items ended in the error bucket."""
 
 
-class JudgeFailed(RuntimeError):
-    """The judge judged nothing, or too few items (error rate above the threshold)."""
+class JudgeFailed(UserError):
+    """The judge judged nothing, or too few items (error rate above the threshold): the endpoint or model failing,
+    not a bug of ours (sr-bench judge reports it in one line and exits 1)."""
 
 
 @dataclass

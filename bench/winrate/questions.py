@@ -27,6 +27,8 @@ from typing import Any
 
 import datasets
 
+from sr_train.artifacts.errors import UserError
+
 PACKAGE_SETS = {"sr-questions": Path(__file__).parent / "question_sets" / "sr_questions.jsonl"}
 # Where the two public sets are published, for error messages (we never download them at run time).
 PUBLIC_SETS = {
@@ -38,7 +40,7 @@ PUBLIC_SETS = {
 MAX_TURNS = 2
 
 
-class QuestionError(ValueError):
+class QuestionError(UserError):
     """A question set that cannot be used; the message names the file and line (or row)."""
 
 
@@ -213,13 +215,18 @@ def read_hub_questions(hub_id: str) -> list[Question]:
     name, _, split = hub_id.partition(":")
     try:
         ds = datasets.load_dataset(name, split=split or "train")
-    except Exception as e:  # datasets raises many types offline (ConnectionError, FileNotFoundError, ...)
+    except OSError as e:  # not available here: not in the local cache and the hub unreachable or offline
+        # (ConnectionError), no such dataset (DatasetNotFoundError, a FileNotFoundError), HTTP errors of the hub
         offline = os.environ.get("HF_DATASETS_OFFLINE") == "1" or os.environ.get("HF_HUB_OFFLINE") == "1"
         hint = " (offline mode is on)" if offline else ""
         raise QuestionError(
             f"could not load question set {hub_id!r} from the HF hub{hint}: {type(e).__name__}: {e}. "
             "Download its JSONL once and pass the path (.jsonl), or use the shipped set 'sr-questions'."
-        ) from None
+        ) from e
+    except ValueError as e:  # datasets' unknown split; any other ValueError is a bug and keeps its traceback
+        if "split" not in str(e).lower():
+            raise
+        raise QuestionError(f"question set {hub_id!r}: {e} (choose the split with {name}:<split>)") from e
     questions = [parse_row(dict(row), f"{hub_id} row {i}", index=i) for i, row in enumerate(ds)]
     if not questions:
         raise QuestionError(f"{hub_id}: the dataset has no rows")

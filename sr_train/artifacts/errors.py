@@ -12,8 +12,11 @@ import sys
 DEBUG_ENV = "SR_ALIGN_DEBUG"
 
 
-class UserError(ValueError):
-    """Bad input or settings; the message names the file / line / field and says what to do."""
+class UserError(Exception):
+    """Bad input or settings; the message names the file / line / field and says what to do.
+
+    Not a ValueError: a ValueError raised inside a library (transformers, lm-eval, datasets) or by a bug of ours
+    is an internal error and keeps its traceback; only a UserError becomes one line and exit status 2."""
 
 
 def debug_enabled(argv: list[str] | None = None) -> bool:

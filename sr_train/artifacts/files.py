@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
@@ -18,12 +19,11 @@ from sr_train.artifacts.errors import UserError
 def current_umask() -> int:
     """The process's umask (read from /proc where it can be, so the umask is never changed, even briefly)."""
     try:
-        with open("/proc/self/status", encoding="ascii") as f:
-            for line in f:
-                if line.startswith("Umask:"):
-                    return int(line.split()[1], 8)
-    except (OSError, ValueError):
-        pass
+        status = Path("/proc/self/status").read_text(encoding="ascii", errors="replace")
+    except OSError:
+        status = ""
+    if found := re.search(r"^Umask:\s*([0-7]+)\s*$", status, re.MULTILINE):
+        return int(found.group(1), 8)
     mask = os.umask(0o022)
     os.umask(mask)
     return mask
@@ -71,7 +71,7 @@ def append_jsonl(path: str | os.PathLike, row: dict) -> None:
 
 
 def read_jsonl(path: str | os.PathLike) -> list[dict]:
-    """Read a JSONL file; a malformed line raises ValueError naming file and line."""
+    """Read a JSONL file; a malformed line raises UserError naming file and line."""
     rows = []
     with open(path, encoding="utf-8") as f:
         for lineno, line in enumerate(f, 1):
@@ -80,18 +80,18 @@ def read_jsonl(path: str | os.PathLike) -> list[dict]:
             try:
                 rows.append(json.loads(line))
             except json.JSONDecodeError as e:
-                raise ValueError(f"{path}:{lineno}: not valid JSON ({e.msg})") from None
+                raise UserError(f"{path}:{lineno}: not valid JSON ({e.msg})") from None
     return rows
 
 
 def read_json(path: str | os.PathLike, kind: type = dict) -> Any:
-    """A JSON file holding one `kind` (dict or list); ValueError naming file and line otherwise."""
+    """A JSON file holding one `kind` (dict or list); UserError naming file and line otherwise."""
     try:
         obj = json.loads(Path(path).read_text(encoding="utf-8"))
     except json.JSONDecodeError as e:
-        raise ValueError(f"{path}:{e.lineno}: not valid JSON ({e.msg})") from None
+        raise UserError(f"{path}:{e.lineno}: not valid JSON ({e.msg})") from None
     if not isinstance(obj, kind):
-        raise ValueError(f"{path}: expected a JSON {'object' if kind is dict else kind.__name__}")
+        raise UserError(f"{path}: expected a JSON {'object' if kind is dict else kind.__name__}")
     return obj
 
 

@@ -14,6 +14,8 @@ from pathlib import Path
 import torch
 from transformers import AutoModelForCausalLM, AutoTokenizer, PreTrainedModel, PreTrainedTokenizerBase
 
+from sr_train.artifacts.errors import UserError
+
 DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
 """The weight dtypes every command accepts by name (with "auto": bf16 where the GPU supports it)."""
 
@@ -44,7 +46,7 @@ BF16_SETTINGS = ("auto", "true", "false")
 def bf16_autocast(setting: str, device: torch.device | str | None = None) -> bool:
     """Whether bf16 autocast is on for `setting` on `device` (auto: native_bf16(device)); a bad setting raises."""
     if setting not in BF16_SETTINGS:
-        raise ValueError(f"bf16 must be one of {', '.join(BF16_SETTINGS)}; got {setting!r}")
+        raise UserError(f"bf16 must be one of {', '.join(BF16_SETTINGS)}; got {setting!r}")
     return native_bf16(device) if setting == "auto" else setting == "true"
 
 
@@ -62,7 +64,7 @@ def resolve_dtype(dtype: str) -> torch.dtype:
     if dtype == "auto":
         return torch.bfloat16 if torch.cuda.is_available() and torch.cuda.is_bf16_supported() else torch.float32
     if dtype not in DTYPES:
-        raise ValueError(f"dtype must be one of auto, {', '.join(DTYPES)}; got {dtype!r}")
+        raise UserError(f"dtype must be one of auto, {', '.join(DTYPES)}; got {dtype!r}")
     return DTYPES[dtype]
 
 

@@ -116,8 +116,8 @@ def read_run_config(run_dir: str | os.PathLike, need: tuple[str, ...] = ()) -> d
         cfg = read_json(path)
     except FileNotFoundError:
         raise RunFolderError(f"{path}: missing (needed for the run's method, beta, lambda and seed)") from None
-    except ValueError as e:
-        raise RunFolderError(str(e)) from None
+    except UserError as e:
+        raise RunFolderError(str(e)) from e
     for key in need:
         if not isinstance(cfg.get(key), str):
             raise RunFolderError(f"{path}: needs a string field '{key}'" + (" (the method name)" if key == "loss"

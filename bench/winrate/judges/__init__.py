@@ -9,6 +9,7 @@ from bench.winrate.judges.base import Judge, JudgedItem, JudgeItem
 from bench.winrate.judges.llm import OpenAIJudge
 from bench.winrate.judges.reward import RewardModelJudge
 from sr_train.artifacts.assets import resolve
+from sr_train.artifacts.errors import UserError
 
 __all__ = ["Judge", "JudgeItem", "JudgedItem", "make_judge", "JUDGE_KINDS"]
 
@@ -19,7 +20,7 @@ def make_judge(spec: str, **options: Any) -> Judge:
     """A judge from `openai:<model>` or `rm:<path>`; options go to its constructor (unknown ones raise)."""
     kind, sep, target = spec.partition(":")
     if not sep or not target or kind not in JUDGE_KINDS:
-        raise ValueError(f"judge must be 'openai:<model>' or 'rm:<path or hub id>', got {spec!r}")
+        raise UserError(f"judge must be 'openai:<model>' or 'rm:<path or hub id>', got {spec!r}")
     if kind == "openai":
         return OpenAIJudge(target, **options)
     return RewardModelJudge(resolve(target), **options)  # rm:builtin:<name> too

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import yaml
 
+from sr_train.artifacts.errors import UserError
+
 # OpenAI list prices in $ per 1M tokens as published in 2024 (check before trusting a bill; override with --prices).
 DEFAULT_PRICES: dict[str, dict[str, float]] = {
     "gpt-4": {"input": 30.0, "output": 60.0},
@@ -33,20 +35,23 @@ def load_prices(path: str | os.PathLike | None) -> dict[str, dict[str, float]]:
     path = Path(path)
     text = path.read_text(encoding="utf-8")
     if path.suffix in (".yaml", ".yml"):
-        table = yaml.safe_load(text)
+        try:
+            table = yaml.safe_load(text)
+        except yaml.YAMLError as e:
+            raise UserError(f"{path}: not valid YAML ({e})") from e
     else:
         try:
             table = json.loads(text)
         except json.JSONDecodeError as e:
-            raise ValueError(f"{path}:{e.lineno}: not valid JSON ({e.msg})") from None
+            raise UserError(f"{path}:{e.lineno}: not valid JSON ({e.msg})") from None
     if not isinstance(table, dict):
-        raise ValueError(f"{path}: a price table must map model names to {{input, output}}")
+        raise UserError(f"{path}: a price table must map model names to {{input, output}}")
     for model, entry in table.items():
         if not isinstance(entry, dict) or set(entry) != {"input", "output"} or not all(
             isinstance(entry[k], int | float) and not isinstance(entry[k], bool) and entry[k] >= 0
             for k in ("input", "output")
         ):
-            raise ValueError(f"{path}: entry {model!r} must be {{input: $/1M tokens, output: $/1M tokens}}, "
+            raise UserError(f"{path}: entry {model!r} must be {{input: $/1M tokens, output: $/1M tokens}}, "
                              f"got {entry!r}")
         prices[str(model)] = {"input": float(entry["input"]), "output": float(entry["output"])}
     return prices

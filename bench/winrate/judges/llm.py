@@ -45,17 +45,18 @@ from bench.winrate.judges.cache import (
 from bench.winrate.judges.ledger import Ledger, load_prices
 from bench.winrate.judges.prompts import PROMPT_VERSION, REFORMAT, build_messages, parse_verdict
 from bench.winrate.stats import ItemOutcome, to_set_verdict
+from sr_train.artifacts.errors import UserError
 
 FATAL_STATUS = (401, 403, 404)
 OPENAI_HOST = "api.openai.com"
 
 
-class JudgeAbort(RuntimeError):
+class JudgeAbort(UserError):
     """A failure every call would share (bad key, unknown model, missing settings): stop the run."""
 
 
 class TransportError(RuntimeError):
-    """A call that still failed after its retries."""
+    """A call that still failed after its retries (internal: it lands in the item's error bucket, never the CLI)."""
 
 
 @dataclass
@@ -115,7 +116,7 @@ class OpenAIJudge:
         prices: str | os.PathLike | dict | None = None, progress: bool = True, repeats: int = 1,
     ):
         if concurrency < 1 or max_retries < 0 or parse_retries < 0 or repeats < 1:
-            raise ValueError("concurrency and repeats must be >= 1, max_retries and parse_retries >= 0")
+            raise UserError("concurrency and repeats must be >= 1, max_retries and parse_retries >= 0")
         self.repeats = repeats
         self.model = model
         self.name = f"openai:{model}"
@@ -310,8 +311,11 @@ class OpenAIJudge:
 
 
 def _retry_after(error: Exception) -> float | None:
+    headers = getattr(getattr(error, "response", None), "headers", None)
+    value = headers.get("retry-after") if headers is not None else None
+    if value is None:
+        return None
     try:
-        value = error.response.headers.get("retry-after")  # type: ignore[attr-defined]
-        return float(value) if value is not None else None
-    except (AttributeError, ValueError):
+        return float(value)
+    except ValueError:  # an HTTP date, or garbage: back off as usual
         return None

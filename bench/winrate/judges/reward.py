@@ -22,6 +22,7 @@ from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
 from bench.winrate.judges.base import JudgedItem, JudgeItem
 from bench.winrate.stats import ItemOutcome
+from sr_train.artifacts.errors import UserError
 from sr_train.artifacts.models import bf16_autocast, resolve_dtype
 
 
@@ -34,9 +35,9 @@ class RewardModelJudge:
         bf16: str = "false",
     ):
         if tie_margin < 0:
-            raise ValueError(f"tie_margin must be >= 0, got {tie_margin}")
+            raise UserError(f"tie_margin must be >= 0, got {tie_margin}")
         if batch_size < 1:
-            raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+            raise UserError(f"batch_size must be >= 1, got {batch_size}")
         self.path, self.tie_margin, self.batch_size, self.max_length = path, tie_margin, batch_size, max_length
         self.name = f"rm:{Path(path).resolve().name}" if Path(path).is_dir() else f"rm:{path}"  # folder or hub id
         self.progress = progress
@@ -46,7 +47,7 @@ class RewardModelJudge:
         self.dtype = dtype
         self.tokenizer = AutoTokenizer.from_pretrained(path, trust_remote_code=trust_remote_code)
         if not getattr(self.tokenizer, "chat_template", None):
-            raise ValueError(f"reward model tokenizer at {path} has no chat template; the judge renders "
+            raise UserError(f"reward model tokenizer at {path} has no chat template; the judge renders "
                              "question + answer with it (set tokenizer.chat_template and save it)")
         if self.tokenizer.pad_token is None:
             self.tokenizer.pad_token = self.tokenizer.eos_token
@@ -56,7 +57,7 @@ class RewardModelJudge:
         self.model = AutoModelForSequenceClassification.from_pretrained(
             path, dtype=torch_dtype, trust_remote_code=trust_remote_code).to(self.device).eval()
         if self.model.config.num_labels != 1:
-            raise ValueError(f"reward model at {path} has num_labels={self.model.config.num_labels}; "
+            raise UserError(f"reward model at {path} has num_labels={self.model.config.num_labels}; "
                              "a reward model has exactly one output")
         if self.model.config.pad_token_id is None:
             self.model.config.pad_token_id = self.tokenizer.pad_token_id
